@@ -1,0 +1,172 @@
+"""Every value that crosses a thread boundary in Hearth: engine requests and the events that come back.
+
+All are frozen dataclasses holding plain Python / numpy data (never ``mx.array``). Requests carry a ``turn_id`` so
+that a cancelled turn's queued work is dropped, and a :class:`Priority` that orders the engine's queue.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.base import ChatRequest, Role
+
+NO_TURN = 0  # turn_id of work that belongs to no conversation turn (model loads, `hearth say`)
+_turn_ids = itertools.count(1)
+
+
+def new_turn_id() -> int:
+    return next(_turn_ids)
+
+
+class Priority(enum.IntEnum):
+    """Lower runs first. A token step of a running generation ranks as GENERATE."""
+
+    CONTROL = 0  # cancel, shutdown
+    TTS = 10  # speech the user is waiting to hear
+    STT = 20  # final transcript
+    LOAD = 30
+    STT_PARTIAL = 40
+    GENERATE = 50
+
+
+# ---------------------------------------------------------------------------------------------------- requests
+@dataclass(frozen=True)
+class LoadModel:
+    role: Role  # LLM and VLM both mean "the chat model"
+    model_id: str  # catalog name, Hugging Face id or local folder
+    turn_id: int = NO_TURN
+    priority: Priority = Priority.LOAD
+
+
+@dataclass(frozen=True)
+class Generate:
+    turn_id: int
+    request: ChatRequest
+    priority: Priority = Priority.GENERATE
+
+
+@dataclass(frozen=True)
+class Transcribe:
+    turn_id: int
+    pcm: np.ndarray = field(repr=False, compare=False)  # mono float32
+    sample_rate: int = 16000
+    partial: bool = False
+
+    @property
+    def priority(self) -> Priority:
+        return Priority.STT_PARTIAL if self.partial else Priority.STT
+
+
+@dataclass(frozen=True)
+class Synthesize:
+    turn_id: int
+    clause_id: int
+    text: str
+    voice: str | None = None
+    speed: float = 1.0
+    priority: Priority = Priority.TTS
+
+
+@dataclass(frozen=True)
+class Cancel:
+    turn_id: int
+    priority: Priority = Priority.CONTROL
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    turn_id: int = NO_TURN
+    priority: Priority = Priority.CONTROL
+
+
+# ------------------------------------------------------------------------------------------------------ events
+def now() -> float:
+    """Monotonic timestamp used by every event, so stage latencies can be subtracted."""
+    return time.monotonic()
+
+
+@dataclass(frozen=True)
+class ModelLoaded:
+    role: Role
+    model_id: str
+    load_seconds: float
+    supports_images: bool = False
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    turn_id: int
+    text: str
+    index: int  # token index within the reply
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    prompt_tokens: int
+    generated_tokens: int
+    time_to_first_token_s: float
+    tokens_per_second: float
+    prompt_tokens_per_second: float
+    peak_memory_gb: float
+
+
+@dataclass(frozen=True)
+class GenerationDone:
+    turn_id: int
+    text: str
+    stats: GenerationStats
+    finish_reason: str
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class TranscriptEvent:
+    turn_id: int
+    text: str
+    partial: bool
+    audio_seconds: float
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    turn_id: int
+    clause_id: int
+    pcm: np.ndarray = field(repr=False, compare=False)  # mono float32
+    sample_rate: int = 24000
+    last: bool = False  # the clause's final chunk
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    turn_id: int
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class ErrorEvent:
+    """An error as a value: ``message`` is for the user (what happened and the fix), ``detail`` for logs."""
+
+    message: str
+    turn_id: int = NO_TURN
+    detail: str = ""
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class EngineStopped:
+    t: float = field(default_factory=now)
+
+
+EngineRequest = LoadModel | Generate | Transcribe | Synthesize | Cancel | Shutdown
+EngineEvent = (
+    ModelLoaded | TextDelta | GenerationDone | TranscriptEvent | AudioChunk | Cancelled | ErrorEvent | EngineStopped
+)
