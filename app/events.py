@@ -29,9 +29,8 @@ class Priority(enum.IntEnum):
     CONTROL = 0  # cancel, shutdown
     TTS = 10  # speech the user is waiting to hear
     STT = 20  # final transcript
-    LOAD = 30
     STT_PARTIAL = 40
-    GENERATE = 50
+    GENERATE = 50  # generations and model loads: first come, first served, after everything above
 
 
 # ---------------------------------------------------------------------------------------------------- requests
@@ -40,7 +39,7 @@ class LoadModel:
     role: Role  # LLM and VLM both mean "the chat model"
     model_id: str  # catalog name, Hugging Face id or local folder
     turn_id: int = NO_TURN
-    priority: Priority = Priority.LOAD
+    priority: Priority = Priority.GENERATE  # ordered with generations: a swap happens between replies
 
 
 @dataclass(frozen=True)
@@ -115,6 +114,8 @@ class GenerationStats:
     tokens_per_second: float
     prompt_tokens_per_second: float
     peak_memory_gb: float
+    kv_tokens: int = 0  # tokens held by the prompt cache after the reply
+    kv_bytes: int = 0  # bytes of the prompt cache (all layers, compressed or not)
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,6 @@ def _discover() -> None:
 
     import models
 
-    skip = {"base", "registry", "catalog", "store"}
     for mod in pkgutil.iter_modules(models.__path__):
-        if mod.name not in skip and not mod.name.startswith("_"):
+        if not mod.name.startswith("_"):
             importlib.import_module(f"models.{mod.name}")

@@ -1,0 +1,145 @@
+"""What the engine thread runs: the model slots it owns, a token-stepped generation, STT and TTS calls."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from app.events import (
+    AudioChunk,
+    GenerationDone,
+    GenerationStats,
+    LoadModel,
+    ModelLoaded,
+    Synthesize,
+    TextDelta,
+    Transcribe,
+    TranscriptEvent,
+)
+from models.base import ChatModel, ChatRequest, ModelError, Role, SpeechToText, TextToSpeech, TokenPiece
+
+CHAT_ROLES = (Role.VLM, Role.LLM)
+
+
+class ModelSlots:
+    """The loaded models, one per slot (chat, stt, tts). Engine thread only."""
+
+    def __init__(self, loader: Callable[[tuple[Role, ...], str], Any]) -> None:
+        self._loader = loader
+        self._models: dict[str, Any] = {}
+
+    @staticmethod
+    def slot_of(role: Role) -> str:
+        return "chat" if role in CHAT_ROLES else role.value
+
+    def load(self, role: Role, model_id: str) -> Any:
+        roles = CHAT_ROLES if role in CHAT_ROLES else (role,)
+        adapter = self._loader(roles, model_id)
+        slot = self.slot_of(role)
+        self._models.pop(slot, None)  # free the old model before the new one counts
+        self._models[slot] = adapter
+        return adapter
+
+    def _get(self, slot: str, what: str) -> Any:
+        try:
+            return self._models[slot]
+        except KeyError:
+            raise ModelError(f"No {what} model is loaded yet; load one first (e.g. `/model NAME`).") from None
+
+    def chat(self) -> ChatModel:
+        return self._get("chat", "chat")
+
+    def stt(self) -> SpeechToText:
+        return self._get("stt", "speech-to-text")
+
+    def tts(self) -> TextToSpeech:
+        return self._get("tts", "text-to-speech")
+
+    def clear(self) -> None:
+        self._models.clear()
+
+
+def load_into(slots: ModelSlots, req: LoadModel) -> ModelLoaded:
+    t0 = time.perf_counter()
+    adapter = slots.load(req.role, req.model_id)
+    images = bool(getattr(adapter, "supports_images", False))
+    return ModelLoaded(adapter.info.role, req.model_id, time.perf_counter() - t0, supports_images=images)
+
+
+def cache_tokens_and_bytes(cache: list[Any]) -> tuple[int, int]:
+    """Tokens held by the attention caches and bytes of all layer caches (for the memory panel)."""
+    tokens = max((int(getattr(c, "offset", 0) or 0) for c in cache), default=0)
+    total = 0
+    for c in cache:
+        try:
+            total += int(c.nbytes)
+        except (AttributeError, TypeError, ValueError):
+            continue
+    return tokens, total
+
+
+class GenerationJob:
+    """One reply being generated; ``step()`` advances it by exactly one token."""
+
+    def __init__(self, turn_id: int, model: ChatModel, request: ChatRequest, cache: list[Any]) -> None:
+        self.turn_id = turn_id
+        self.cache = cache
+        self.done = False
+        self._pieces: Iterator[TokenPiece] = model.stream(request, cache)
+        self._t0 = time.perf_counter()
+        self._ttft: float | None = None
+        self._text: list[str] = []
+        self._count = 0
+        self._last: TokenPiece | None = None
+
+    def step(self) -> list[Any]:
+        try:
+            piece = next(self._pieces)
+        except StopIteration:
+            self.done = True
+            return [self._finish("stop")]
+        if self._ttft is None:
+            self._ttft = time.perf_counter() - self._t0
+        self._last = piece
+        self._count += 1
+        events: list[Any] = []
+        if piece.text:
+            self._text.append(piece.text)
+            events.append(TextDelta(self.turn_id, piece.text, self._count - 1))
+        if piece.finish_reason is not None:
+            self.done = True
+            events.append(self._finish(piece.finish_reason))
+        return events
+
+    def _finish(self, reason: str) -> GenerationDone:
+        last = self._last
+        tokens, nbytes = cache_tokens_and_bytes(self.cache)
+        stats = GenerationStats(
+            prompt_tokens=last.prompt_tokens if last else 0,
+            generated_tokens=self._count,
+            time_to_first_token_s=self._ttft or 0.0,
+            tokens_per_second=last.generation_tps if last else 0.0,
+            prompt_tokens_per_second=last.prompt_tps if last else 0.0,
+            peak_memory_gb=last.peak_memory_gb if last else 0.0,
+            kv_tokens=tokens,
+            kv_bytes=nbytes,
+        )
+        return GenerationDone(self.turn_id, "".join(self._text), stats, reason)
+
+
+def run_transcription(stt: SpeechToText, req: Transcribe) -> TranscriptEvent:
+    pcm = np.asarray(req.pcm, dtype=np.float32)
+    result = stt.transcribe(pcm, req.sample_rate)
+    return TranscriptEvent(req.turn_id, result.text.strip(), req.partial, len(pcm) / float(req.sample_rate))
+
+
+def run_synthesis(tts: TextToSpeech, req: Synthesize) -> Iterator[AudioChunk]:
+    """AudioChunks of one clause as the voice produces them, then an empty one with ``last=True``."""
+    rate = tts.sample_rate
+    for piece in tts.synthesize(req.text, req.voice, req.speed):
+        rate = piece.sample_rate
+        pcm = np.asarray(piece.pcm, dtype=np.float32).reshape(-1)
+        yield AudioChunk(req.turn_id, req.clause_id, pcm, rate)
+    yield AudioChunk(req.turn_id, req.clause_id, np.zeros(0, np.float32), rate, last=True)

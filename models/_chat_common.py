@@ -1,0 +1,56 @@
+"""Helpers shared by the chat adapters (not an adapter itself: the leading underscore keeps discovery away)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from models.base import ChatMessage, ImageInput, ModelError, ModelFolder, TokenPiece
+
+
+def read_config(folder: ModelFolder) -> dict[str, Any]:
+    if folder.config:
+        return folder.config
+    path = folder.path / "config.json"
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ModelError(f"{folder.path} has no config.json: it is not a complete model folder.") from None
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{path} is not valid JSON ({exc}); re-import or re-download the model.") from None
+
+
+def has_vision(config: dict[str, Any]) -> bool:
+    return "vision_config" in config
+
+
+def piece_from(result: Any) -> TokenPiece:
+    """A TokenPiece from an mlx-lm GenerationResponse or an mlx-vlm GenerationResult (same field names)."""
+    return TokenPiece(
+        text=result.text,
+        token=int(result.token) if result.token is not None else -1,
+        prompt_tokens=int(result.prompt_tokens),
+        prompt_tps=float(result.prompt_tps),
+        generation_tps=float(result.generation_tps),
+        peak_memory_gb=float(result.peak_memory),
+        finish_reason=result.finish_reason,
+    )
+
+
+def text_messages(messages: tuple[ChatMessage, ...]) -> list[dict[str, str]]:
+    """Chat-template messages for a text-only model (images dropped; the caller warned the user)."""
+    return [{"role": m.speaker.value, "content": m.text} for m in messages]
+
+
+def pil_image(image: ImageInput) -> Any:
+    from PIL import Image, UnidentifiedImageError
+
+    if image.rgb is not None:
+        return Image.fromarray(image.rgb).convert("RGB")
+    try:
+        with Image.open(image.path) as img:  # type: ignore[arg-type]
+            return img.convert("RGB")
+    except FileNotFoundError:
+        raise ModelError(f"Image not found: {image.path}") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ModelError(f"Cannot read image {image.path}: {exc}. Use a PNG or JPEG file.") from None

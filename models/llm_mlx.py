@@ -1,0 +1,68 @@
+"""Text generation over mlx-lm, streamed one token per ``next()``."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from models._chat_common import has_vision, piece_from, read_config, text_messages
+from models.base import ChatRequest, ModelError, ModelFolder, ModelInfo, Role, TokenPiece
+from models.registry import register
+
+
+@register(Role.LLM, "mlx-lm", priority=20)
+class MlxLmChat:
+    def __init__(self, model: Any, tokenizer: Any, model_id: str) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.info = ModelInfo(model_id=model_id, role=Role.LLM, backend="mlx-lm")
+
+    @classmethod
+    def accepts(cls, folder: ModelFolder) -> bool:
+        config = read_config(folder)
+        if has_vision(config) or "model_type" not in config:
+            return False
+        from mlx_lm.utils import _get_classes
+
+        try:
+            _get_classes(config)
+        except ValueError:
+            return False
+        return True
+
+    @classmethod
+    def load(cls, folder: ModelFolder, model_id: str) -> "MlxLmChat":
+        import mlx_lm
+
+        try:
+            model, tokenizer = mlx_lm.load(str(folder.path))
+        except (ValueError, FileNotFoundError) as exc:
+            raise ModelError(f"Could not load {model_id} with mlx-lm: {exc}") from exc
+        return cls(model, tokenizer, model_id)
+
+    @property
+    def supports_images(self) -> bool:
+        return False
+
+    def make_prompt_cache(self) -> list[Any]:
+        from mlx_lm.models.cache import make_prompt_cache
+
+        return make_prompt_cache(self.model)
+
+    def prompt_tokens(self, request: ChatRequest) -> list[int]:
+        return list(self.tokenizer.apply_chat_template(text_messages(request.messages), add_generation_prompt=True))
+
+    def stream(self, request: ChatRequest, prompt_cache: list[Any]) -> Iterator[TokenPiece]:
+        import mlx_lm
+        from mlx_lm.sample_utils import make_sampler
+
+        s = request.sampling
+        sampler = make_sampler(temp=s.temperature, top_p=s.top_p if s.top_p < 1.0 else 0.0)
+        for result in mlx_lm.stream_generate(
+            self.model,
+            self.tokenizer,
+            self.prompt_tokens(request),
+            max_tokens=s.max_tokens,
+            sampler=sampler,
+            prompt_cache=prompt_cache,
+        ):
+            yield piece_from(result)
