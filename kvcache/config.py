@@ -1,0 +1,63 @@
+"""Typed settings of the compressed KV cache."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .codebook import SUPPORTED_BITS
+
+
+class KVCacheError(ValueError):
+    """A user-facing error of the compressed KV cache (what happened and how to fix it)."""
+
+
+@dataclass(frozen=True)
+class KVQuantConfig:
+    """How full-attention KV caches are compressed.
+
+    key_bits / value_bits: Lloyd-Max code width per rotated coordinate (2, 3 or 4).
+    sink_tokens: the first tokens kept in the input dtype (attention sinks).
+    window: the newest tokens kept in the input dtype (0 = quantize as soon as a block is complete).
+    flush_tokens: decode tokens gather in the input dtype until this many, then are quantized together.
+    center_keys: subtract a per-head mean key (softmax is invariant to it, so it is never added back).
+    center_values: subtract a per-head mean value (added back once after attention).
+    tile: tokens per stored segment and per attention tile (upper bound).
+    """
+
+    key_bits: int = 4
+    value_bits: int = 3
+    sink_tokens: int = 4
+    window: int = 0
+    flush_tokens: int = 64
+    center_keys: bool = True
+    center_values: bool = False
+    fit_scale: bool = True
+    tile: int = 4096
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("key_bits", "value_bits"):
+            if getattr(self, name) not in SUPPORTED_BITS[1:]:
+                raise KVCacheError(f"{name}={getattr(self, name)} is not supported: use 2, 3 or 4")
+        for name in ("sink_tokens", "window"):
+            if getattr(self, name) < 0:
+                raise KVCacheError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.flush_tokens < 1 or self.tile < 64:
+            raise KVCacheError("flush_tokens must be >= 1 and tile >= 64")
+
+    @property
+    def label(self) -> str:
+        extra = f"+s{self.sink_tokens}" if self.sink_tokens else ""
+        extra += f"+w{self.window}" if self.window else ""
+        return f"K{self.key_bits}V{self.value_bits}{extra}"
+
+    def to_meta(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, str]) -> "KVQuantConfig":
+        kwargs = {}
+        for name, field in cls.__dataclass_fields__.items():
+            if name in meta:
+                kwargs[name] = meta[name] == "True" if field.type == "bool" else int(meta[name])
+        return cls(**kwargs)
