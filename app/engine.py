@@ -135,10 +135,13 @@ class Engine:
         job = self._job
         assert job is not None
         if self.is_cancelled(job.turn_id):
-            self._job = None
+            self._drop_job()
             return
         try:
-            for event in job.step():
+            events = job.step()
+            if self.is_cancelled(job.turn_id):  # cancelled while this step ran: nothing of it is shown
+                events = []
+            for event in events:
                 self._sink(event)
         except Exception as exc:  # noqa: BLE001
             log.exception("generation failed")
@@ -146,7 +149,12 @@ class Engine:
             self._sink(ErrorEvent(msg, turn_id=job.turn_id, detail=traceback.format_exc()))
             job.done = True
         if job.done:
-            self._job = None
+            self._drop_job()
+
+    def _drop_job(self) -> None:
+        job, self._job = self._job, None
+        if job is not None and not job.done:
+            job.close()
 
     # ---------------------------------------------------------------------------------------------- handlers
     def _on_load(self, req: LoadModel) -> None:
@@ -167,9 +175,9 @@ class Engine:
 
     def _on_cancel(self, req: Cancel) -> None:
         if self._job is not None and self._job.turn_id == req.turn_id:
-            self._job = None
+            self._drop_job()
         self._sink(Cancelled(req.turn_id))
 
     def _on_shutdown(self, _req: Shutdown) -> None:
         self._running = False
-        self._job = None
+        self._drop_job()

@@ -58,7 +58,14 @@ class ModelSlots:
         return self._get("tts", "text-to-speech")
 
     def clear(self) -> None:
+        """Free every model and this thread's MLX streams (mlx-vlm makes thread-local ones that must be
+        released by the thread that owns them, or the process aborts at exit)."""
         self._models.clear()
+        import mlx.core as mx
+
+        clear_streams = getattr(mx, "clear_streams", None)
+        if clear_streams is not None:
+            clear_streams()
 
 
 def load_into(slots: ModelSlots, req: LoadModel) -> ModelLoaded:
@@ -98,7 +105,7 @@ class GenerationJob:
         try:
             piece = next(self._pieces)
         except StopIteration:
-            self.done = True
+            self.close()
             return [self._finish("stop")]
         if self._ttft is None:
             self._ttft = time.perf_counter() - self._t0
@@ -109,9 +116,16 @@ class GenerationJob:
             self._text.append(piece.text)
             events.append(TextDelta(self.turn_id, piece.text, self._count - 1))
         if piece.finish_reason is not None:
-            self.done = True
+            self.close()
             events.append(self._finish(piece.finish_reason))
         return events
+
+    def close(self) -> None:
+        """Finish the library's generator here, on the engine thread (its cleanup runs MLX code)."""
+        self.done = True
+        close = getattr(self._pieces, "close", None)
+        if close is not None:
+            close()
 
     def _finish(self, reason: str) -> GenerationDone:
         last = self._last

@@ -1,0 +1,155 @@
+"""Health checks for `hearth doctor`: each check is one function returning a typed result with the fix."""
+
+from __future__ import annotations
+
+import enum
+import os
+import platform
+import shutil
+from dataclasses import dataclass
+from typing import Callable
+
+from app.settings import Settings
+from models import catalog
+from models.base import ModelError, Role
+from models.store import ModelStore, env_offline
+
+
+class Status(enum.Enum):
+    OK = "OK"
+    WARN = "WARN"
+    FAIL = "FAIL"
+
+
+@dataclass(frozen=True)
+class Check:
+    status: Status
+    name: str
+    detail: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class DoctorContext:
+    settings: Settings
+    store: ModelStore
+
+
+def check_platform(ctx: DoctorContext) -> Check:
+    system, machine = platform.system(), platform.machine()
+    detail = f"{system} {platform.release()} {machine}, Python {platform.python_version()}"
+    if system == "Darwin" and machine == "arm64":
+        return Check(Status.OK, "platform", detail)
+    return Check(Status.WARN, "platform", detail, "Hearth is built for Apple-silicon Macs; elsewhere MLX runs on the "
+                 "CPU and replies are much slower.")
+
+
+def check_mlx(ctx: DoctorContext) -> Check:
+    try:
+        import mlx.core as mx
+    except ImportError as exc:  # pragma: no cover - mlx is a hard dependency
+        return Check(Status.FAIL, "mlx", str(exc), "Reinstall Hearth: `uv sync`.")
+    if mx.metal.is_available():
+        return Check(Status.OK, "mlx", f"MLX {mx.__version__} on the Metal GPU")
+    return Check(Status.WARN, "mlx", f"MLX {mx.__version__} on the CPU (no Metal GPU)",
+                 "Use an Apple-silicon Mac for real-time speed.")
+
+
+def total_memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def check_memory(ctx: DoctorContext) -> Check:
+    total = total_memory_bytes()
+    gb = total / 2**30
+    preset = int(ctx.settings.memory.preset.value.removesuffix("gb"))
+    detail = f"{gb:.1f} GB of memory; preset {preset} GB"
+    if gb and gb + 0.5 < preset:
+        return Check(Status.WARN, "memory", detail, f"Choose a smaller memory preset (memory.preset) than {preset} GB.")
+    return Check(Status.OK, "memory", detail)
+
+
+def check_audio(ctx: DoctorContext) -> Check:
+    try:
+        import sounddevice as sd
+    except OSError:
+        return Check(Status.FAIL, "audio", "PortAudio library not found",
+                     "Install it: `sudo apt-get install libportaudio2` (Linux); macOS wheels include it.")
+    try:
+        devices = sd.query_devices()
+    except Exception as exc:  # noqa: BLE001 - PortAudio errors come in many types
+        return Check(Status.FAIL, "audio", f"cannot list audio devices: {exc}", "Check the sound settings.")
+    inputs = sum(1 for d in devices if d["max_input_channels"] > 0)
+    outputs = sum(1 for d in devices if d["max_output_channels"] > 0)
+    if not inputs or not outputs:
+        return Check(Status.WARN, "audio", f"{inputs} microphones, {outputs} speakers",
+                     "Connect a microphone and speakers; `hearth chat` works without them.")
+    return Check(Status.OK, "audio", f"{inputs} microphones, {outputs} speakers")
+
+
+def check_camera(ctx: DoctorContext) -> Check:
+    try:
+        from PySide6 import QtMultimedia  # noqa: F401
+    except ImportError:
+        return Check(Status.WARN, "camera", "Qt Multimedia is not installed",
+                     "Install PySide6-Addons for camera frames; screen capture and image files still work.")
+    return Check(Status.OK, "camera", "Qt Multimedia available")
+
+
+def check_screen(ctx: DoctorContext) -> Check:
+    try:
+        import mss
+
+        with mss.mss() as grabber:
+            mon = grabber.monitors[0]
+        return Check(Status.OK, "screen", f"screen capture available ({mon['width']}x{mon['height']})")
+    except Exception as exc:  # noqa: BLE001 - mss raises its own and OS errors
+        fix = "On macOS allow Screen Recording for your terminal/Hearth in System Settings > Privacy & Security."
+        return Check(Status.WARN, "screen", f"screen capture unavailable: {str(exc)[:80]}", fix)
+
+
+def check_speech_engine(ctx: DoctorContext) -> Check:
+    if shutil.which("espeak-ng"):
+        return Check(Status.OK, "espeak-ng", "instant voice available")
+    return Check(Status.WARN, "espeak-ng", "espeak-ng not found",
+                 "Install it (`brew install espeak-ng` or `sudo apt-get install espeak-ng`) for the instant voice.")
+
+
+def _model_check(ctx: DoctorContext, role: Role, model: str) -> Check:
+    try:
+        folder = ctx.store.resolve(model)
+    except ModelError as exc:
+        return Check(Status.FAIL, f"{role.value} model", f"{model} is not installed", str(exc))
+    return Check(Status.OK, f"{role.value} model", f"{model} ({folder.path})")
+
+
+def check_models(ctx: DoctorContext) -> list[Check]:
+    m = ctx.settings.models
+    return [_model_check(ctx, role, name) for role, name in ((Role.VLM, m.chat), (Role.STT, m.stt), (Role.TTS, m.tts))]
+
+
+def check_offline(ctx: DoctorContext) -> Check:
+    if ctx.settings.models.offline or env_offline():
+        return Check(Status.OK, "network", "offline mode: Hearth will not use the network at all")
+    return Check(Status.OK, "network", "online: models can be downloaded (conversations never leave the machine)")
+
+
+CHECKS: tuple[Callable[[DoctorContext], Check | list[Check]], ...] = (
+    check_platform, check_mlx, check_memory, check_audio, check_camera, check_screen, check_speech_engine,
+    check_models, check_offline,
+)
+
+
+def run_checks(ctx: DoctorContext) -> list[Check]:
+    out: list[Check] = []
+    for fn in CHECKS:
+        result = fn(ctx)
+        out.extend(result if isinstance(result, list) else [result])
+    return out
+
+
+def catalog_hint() -> str:
+    return ", ".join(e.name for e in catalog.CATALOG)

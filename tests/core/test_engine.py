@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import queue
+import threading
+
+import pytest
+
+from app.engine import Engine
+from app.events import (
+    AudioChunk,
+    Cancelled,
+    ErrorEvent,
+    Generate,
+    GenerationDone,
+    LoadModel,
+    ModelLoaded,
+    Synthesize,
+    TextDelta,
+)
+from models.base import ChatMessage, ChatRequest, Role, SamplingParams, Speaker
+from tests.core.fakes import FakeTTS, GatedChat, fake_loader
+
+REQ = ChatRequest((ChatMessage(Speaker.USER, "hi"),), SamplingParams(max_tokens=50))
+
+
+class Events:
+    def __init__(self) -> None:
+        self.q: queue.Queue = queue.Queue()
+        self.seen: list = []
+
+    def put(self, event) -> None:
+        self.q.put(event)
+
+    def next(self, kind, turn_id=None):
+        while True:
+            event = self.q.get(timeout=10)
+            self.seen.append(event)
+            if isinstance(event, kind) and (turn_id is None or event.turn_id == turn_id):
+                return event
+
+
+@pytest.fixture
+def rig():
+    chat, tts, events = GatedChat(), FakeTTS(), Events()
+    engine = Engine(events.put, loader=fake_loader({Role.LLM: chat, Role.TTS: tts})).start()
+    engine.submit(LoadModel(Role.LLM, "fake"))
+    engine.submit(LoadModel(Role.TTS, "fake"))
+    events.next(ModelLoaded), events.next(ModelLoaded)
+    yield engine, chat, events
+    chat.gate.release(1000)
+    engine.stop()
+
+
+def test_generation_streams_then_finishes(rig):
+    engine, chat, events = rig
+    chat.tokens = 3
+    engine.submit(Generate(1, REQ))
+    chat.gate.release(3)
+    done = events.next(GenerationDone, 1)
+    assert done.text == "t0 t1 t2 " and done.finish_reason == "length"
+    assert [e.text for e in events.seen if isinstance(e, TextDelta)] == ["t0 ", "t1 ", "t2 "]
+    assert chat.threads == {"hearth-engine"} and chat.closed
+
+
+def test_cancel_takes_effect_within_one_token_step(rig):
+    engine, chat, events = rig
+    engine.submit(Generate(7, REQ))
+    chat.gate.release(3)
+    for _ in range(3):
+        events.next(TextDelta, 7)
+    engine.cancel(7)  # the engine is now inside step 4, waiting for the gate
+    chat.gate.release(1)  # let that step finish
+    events.next(Cancelled, 7)
+    chat.gate.release(10)  # would let the generation run on, were it not dropped
+    engine.submit(Synthesize(99, 0, "flush"))  # a later request proves the engine moved on
+    events.next(AudioChunk, 99)
+    assert chat.steps == 4  # only the step already under way when cancel arrived
+    assert [e.index for e in events.seen if isinstance(e, TextDelta)] == [0, 1, 2]  # nothing after cancel
+    assert chat.closed
+    assert not [e for e in events.seen if isinstance(e, ErrorEvent)]
+
+
+def test_higher_priority_request_overtakes_running_generation(rig):
+    engine, chat, events = rig
+    engine.submit(Generate(3, REQ))
+    chat.gate.release(1)
+    events.next(TextDelta, 3)
+    engine.submit(Synthesize(3, 0, "speak me"))
+    chat.gate.release(1)  # exactly one more token may run before the engine looks at the queue
+    events.next(AudioChunk, 3)
+    chat.gate.release(1)
+    events.next(TextDelta, 3)
+    order = [type(e).__name__ for e in events.seen if isinstance(e, (TextDelta, AudioChunk))]
+    assert order.index("AudioChunk") <= 2  # the audio came between tokens, not after the reply
+    assert chat.steps <= 3
+
+
+def test_stale_work_of_a_cancelled_turn_is_dropped(rig):
+    engine, chat, events = rig
+    engine.cancel(5)
+    events.next(Cancelled, 5)
+    engine.submit(Synthesize(5, 0, "too late"))
+    engine.submit(Synthesize(6, 0, "fresh"))
+    events.next(AudioChunk, 6)
+    assert not [e for e in events.seen if isinstance(e, AudioChunk) and e.turn_id == 5]
+
+
+def test_errors_are_values_and_the_engine_survives():
+    events = Events()
+    engine = Engine(events.put, loader=fake_loader({})).start()
+    try:
+        engine.submit(Generate(1, REQ))
+        err = events.next(ErrorEvent, 1)
+        assert "No chat model is loaded" in err.message
+        engine.submit(LoadModel(Role.LLM, "x"))
+        assert "no fake" in events.next(ErrorEvent).message
+        chat = GatedChat(tokens=1)
+        engine._slots._loader = fake_loader({Role.LLM: chat})  # the engine still serves requests
+        engine.submit(LoadModel(Role.LLM, "y"))
+        events.next(ModelLoaded)
+        chat.gate.release(1)
+        engine.submit(Generate(2, REQ))
+        assert events.next(GenerationDone, 2).text == "t0 "
+    finally:
+        engine.stop()
+
+
+def test_engine_thread_is_named_and_stops():
+    events = Events()
+    engine = Engine(events.put, loader=fake_loader({})).start()
+    assert engine.thread.name == "hearth-engine"
+    engine.stop()
+    assert not engine.thread.is_alive()
+    assert threading.current_thread() is not engine.thread
