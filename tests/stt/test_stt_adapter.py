@@ -1,0 +1,85 @@
+"""The mlx-audio speech-to-text adapter on a tiny random-weight Whisper (built with mlx-audio's own classes).
+
+Random weights: these tests check that loading and transcription run end to end and return typed results, not
+what the text says.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from models import registry
+from models.base import ModelError, ModelFolder, Role, SpeechToText, TranscriptResult
+from models.stt_mlx_audio import MlxAudioSTT, model_family
+
+pytestmark = pytest.mark.slow
+
+
+def test_registry_picks_this_adapter_for_the_tiny_whisper(whisper_folder):
+    reg = registry.find_adapter((Role.STT,), whisper_folder)
+    assert reg.factory is MlxAudioSTT and reg.role is Role.STT
+
+
+def test_transcribes_espeak_speech(whisper, speech):
+    assert isinstance(whisper, SpeechToText)
+    assert whisper.info.role is Role.STT and whisper.info.backend == "mlx-audio/whisper"
+    assert whisper.sample_rate == 16000
+    result = whisper.transcribe(speech, 16000)
+    assert isinstance(result, TranscriptResult) and isinstance(result.text, str)
+    assert result.language == "en"
+
+
+def test_other_rates_and_stereo_are_accepted(whisper, speech):
+    from audio.resample import resample
+
+    stereo = np.stack([resample(speech, 16000, 22050)] * 2, axis=1)
+    assert isinstance(whisper.transcribe(stereo, 22050).text, str)
+
+
+def test_empty_and_bad_audio(whisper):
+    assert whisper.transcribe(np.zeros(0, np.float32), 16000).text == ""
+    with pytest.raises(ModelError, match="NaN"):
+        whisper.transcribe(np.full(1600, np.nan, np.float32), 16000)
+    with pytest.raises(ModelError, match="sample rate"):
+        whisper.transcribe(np.zeros(1600, np.float32), 0)
+
+
+def test_runs_in_float32_on_the_cpu(whisper):
+    import mlx.core as mx
+
+    if mx.metal.is_available():
+        pytest.skip("Metal keeps the shipped dtype")
+    assert whisper._model.dtype == mx.float32
+
+
+def test_family_detection_from_config(tmp_path):
+    folder = lambda cfg: ModelFolder(tmp_path, cfg)  # noqa: E731
+    assert model_family(folder({"model_type": "whisper"})) == "whisper"
+    assert model_family(folder({"n_mels": 128, "n_audio_ctx": 1500, "n_vocab": 51866})) == "whisper"  # MLX dims
+    assert model_family(folder({"architectures": ["WhisperForConditionalGeneration"]})) == "whisper"  # HF
+    assert model_family(folder({"model_type": "parakeet_tdt"})) == "parakeet"
+    nemo = {"target": "nemo.collections.asr.models.rnnt_bpe_models.EncDecRNNTBPEModel", "preprocessor": {}}
+    assert model_family(folder(nemo)) == "parakeet"
+    assert model_family(folder({"model_type": "qwen2"})) is None
+    assert not MlxAudioSTT.accepts(folder({"model_type": "whisper"}))  # no weights in the folder
+
+
+def test_whisper_without_tokenizer_is_a_clear_error(whisper_folder, tmp_path):
+    broken = tmp_path / "whisper-no-tokenizer"
+    shutil.copytree(whisper_folder.path, broken)
+    for name in ("tokenizer.json", "tokenizer_config.json", "processor_config.json", "preprocessor_config.json"):
+        (broken / name).unlink(missing_ok=True)
+    with pytest.warns(UserWarning):
+        with pytest.raises(ModelError, match="no tokenizer files"):
+            MlxAudioSTT.load(ModelFolder(broken, whisper_folder.config), "broken")
+
+
+def test_corrupt_weights_are_a_clear_error(whisper_folder, tmp_path):
+    broken = tmp_path / "whisper-corrupt"
+    shutil.copytree(whisper_folder.path, broken)
+    (broken / "model.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(ModelError, match="Could not load"):
+        MlxAudioSTT.load(ModelFolder(broken, whisper_folder.config), "corrupt")
