@@ -12,8 +12,11 @@ from app.commands import command
 from app.conversation_log import Transcript
 from app.engine_client import EngineClient, TurnOutcome
 from app.events import ErrorEvent
+from app.runtime import build_store
 from app.settings import load_settings
-from models.base import ImageInput, Role, SamplingParams
+from models import catalog
+from models.base import ImageInput, ModelError, Role, SamplingParams
+from models.store import ModelStore
 
 HELP = """Commands: /image PATH (show the model a picture with your next message), /model NAME (switch models,
 keeping the conversation), /reset (start over), /help, /quit. Ctrl-C stops a reply; Ctrl-D quits."""
@@ -106,6 +109,24 @@ def interactive(client: EngineClient, state: ChatState, sampling: SamplingParams
     return 0
 
 
+def offer_download(store: ModelStore, model: str) -> None:
+    """On a terminal, offer to download a missing catalog model before loading it (first run)."""
+    try:
+        store.resolve(model)
+        return
+    except ModelError as exc:
+        entry = catalog.lookup(model)
+        if entry is None or store.offline or not sys.stdin.isatty():
+            return  # the engine's load reports the same clear message
+        print(exc, file=sys.stderr)
+    answer = input(f"Download {entry.name} now (about {entry.size_gb:g} GB)? [Y/n] ").strip().lower()
+    if answer in ("", "y", "yes"):
+        try:
+            store.pull(model)
+        except ModelError as exc:
+            print(exc, file=sys.stderr)
+
+
 @command
 class ChatCommand:
     name = "chat"
@@ -124,6 +145,7 @@ class ChatCommand:
             print(problem.message, file=sys.stderr)
         model = args.model or loaded.settings.models.chat
         sampling = SamplingParams(max_tokens=args.max_tokens, temperature=args.temperature)
+        offer_download(build_store(loaded.settings), model)
         client = EngineClient(loaded.settings)
         try:
             state = load_model(client, ChatState(), model)
