@@ -1,0 +1,133 @@
+"""Events and intents of the voice loop (session) — the GUI renders the events and emits the intents.
+
+Events flow from the session (and engine) to front ends; intents flow from front ends to the session. All frozen.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from app.events import now
+from models.base import ImageInput, Role
+
+
+class LoopState(enum.Enum):
+    IDLE = "idle"
+    LISTENING = "listening"
+    TRANSCRIBING = "transcribing"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+
+
+class Stage(enum.Enum):
+    """Points on a turn's latency timeline, in the order they normally happen."""
+
+    END_OF_SPEECH = "end of speech"
+    FINAL_TRANSCRIPT = "final transcript"
+    FIRST_TOKEN = "first token"
+    FIRST_CLAUSE = "first clause"
+    FIRST_AUDIO = "first audio"
+    REPLY_DONE = "reply done"
+    BARGE_IN = "barge-in"
+
+
+# --------------------------------------------------------------------------------------------------- events
+@dataclass(frozen=True)
+class StateChanged:
+    state: LoopState
+    turn_id: int = 0
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class MicLevel:
+    """Microphone level for the meter: dBFS of the last block (-100 = silence) and whether voice is detected."""
+
+    dbfs: float
+    voice: bool = False
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class UserSaid:
+    """A user turn as it enters the history (typed or transcribed), with any attached images."""
+
+    turn_id: int
+    text: str
+    images: tuple[ImageInput, ...] = ()
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class ReplyHeard:
+    """After barge-in: the part of the reply the user actually heard, which is all the history keeps."""
+
+    turn_id: int
+    heard_text: str
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class StageMark:
+    stage: Stage
+    t: float
+
+
+@dataclass(frozen=True)
+class TurnTimeline:
+    """One turn's latency timeline; marks are monotonic timestamps (seconds), in arrival order."""
+
+    turn_id: int
+    marks: tuple[StageMark, ...]
+    cold_load_s: float = 0.0  # model loading that happened during this turn, reported apart
+
+    def at(self, stage: Stage) -> float | None:
+        return next((m.t for m in self.marks if m.stage is stage), None)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should know that is not an error (e.g. oldest turns summarised)."""
+
+    message: str
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class MemoryStats:
+    """KV cache occupancy for the memory panel."""
+
+    tokens: int
+    bytes: int
+    bf16_bytes: int  # what the same tokens would take uncompressed
+    tokens_that_fit: int  # how many more tokens the budget allows
+
+
+# -------------------------------------------------------------------------------------------------- intents
+@dataclass(frozen=True)
+class PushToTalk:
+    pressed: bool
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class SetHandsFree:
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class SendText:
+    text: str
+    images: tuple[ImageInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class StopReply:
+    pass
+
+
+@dataclass(frozen=True)
+class SwapModel:
+    role: Role
+    model_id: str
