@@ -14,6 +14,7 @@ import mlx.core as mx
 
 _NEG = -1e30
 SCORE_BUDGET = 1 << 23  # float32 score elements per tile (32 MB)
+DECODE_TILE = 1024  # tokens per tile when few queries (smaller tiles stay in cache)
 
 
 @dataclass
@@ -23,12 +24,12 @@ class _Online:
     acc_plain: mx.array | None = None
     acc_rot: mx.array | None = None
 
-    def add(self, s: mx.array, values: mx.array, rotated: bool) -> None:
+    def add(self, s: mx.array, values: mx.array, rotated: bool, p_scale: mx.array | None = None) -> None:
         m_new = mx.maximum(self.m, mx.max(s, axis=-1, keepdims=True))
         alpha = mx.exp(self.m - m_new)
         p = mx.exp(s - m_new)
         self.l = self.l * alpha + mx.sum(p, axis=-1, keepdims=True)
-        pv = p @ values
+        pv = (p if p_scale is None else p * p_scale) @ values
         self.acc_plain = None if self.acc_plain is None else self.acc_plain * alpha
         self.acc_rot = None if self.acc_rot is None else self.acc_rot * alpha
         if rotated:
@@ -70,7 +71,7 @@ def _plain_tiles(cache):
 
 
 def _tile_tokens(cache, B: int, Hq: int, L: int) -> int:
-    return max(64, min(cache.config.tile, SCORE_BUDGET // max(1, B * Hq * L)))
+    return max(64, min(cache.config.tile, DECODE_TILE, SCORE_BUDGET // max(1, B * Hq * L)))
 
 
 def _plain_tile(st: _Online, q, k, v, cache, mask5) -> None:
@@ -82,9 +83,12 @@ def _plain_tile(st: _Online, q, k, v, cache, mask5) -> None:
 
 
 def _quant_tile(st: _Online, q_rot, seg, cache, mask5) -> None:
-    keys = mx.expand_dims(cache.k_codec.decode_rotated(seg.kp, seg.ks), 2)
-    s = _apply_mask(q_rot @ keys.swapaxes(-1, -2), mask5)
-    st.add(s, mx.expand_dims(cache.v_codec.decode_rotated(seg.vp, seg.vs), 2), rotated=True)
+    """Scores from codebook values, scaled per key afterwards; value scales folded into the probabilities."""
+    keys = mx.expand_dims(cache.k_codec.values(seg.kp), 2)
+    k_scale = seg.ks.astype(mx.float32)[:, :, None, None, :]
+    s = _apply_mask((q_rot @ keys.swapaxes(-1, -2)) * k_scale, mask5)
+    v_scale = seg.vs.astype(mx.float32)[:, :, None, None, :]
+    st.add(s, mx.expand_dims(cache.v_codec.values(seg.vp), 2), rotated=True, p_scale=v_scale)
 
 
 def compressed_attention(queries: mx.array, cache, scale: float, mask=None) -> mx.array:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import mlx.core as mx
 
 from .codebook import boundaries, codebook
+from .lut import CodeTables, make_tables
 from .packing import check_packable, pack, unpack
 from .rotation import Rotation, make_rotation
 
@@ -25,6 +26,7 @@ class VectorCodec:
     rotation: Rotation
     centroids: mx.array  # (2**bits,) float32, unit-vector scale
     bounds: mx.array  # (2**bits - 1,) float32
+    tables: CodeTables
     fit_scale: bool = True
 
     def encode(self, x: mx.array, mean: mx.array | None = None) -> tuple[mx.array, mx.array]:
@@ -34,7 +36,7 @@ class VectorCodec:
             x = x - mean
         norm = mx.linalg.norm(x, axis=-1, keepdims=True)
         y = self.rotation.forward(x / mx.maximum(norm, _EPS))
-        codes = mx.sum(y[..., None] > self.bounds, axis=-1).astype(mx.uint8)
+        codes = self.tables.encode(y)
         scale = norm
         if self.fit_scale:
             c = self.centroids[codes]
@@ -44,9 +46,13 @@ class VectorCodec:
     def codes(self, packed: mx.array) -> mx.array:
         return unpack(packed, self.bits, self.dim)
 
+    def values(self, packed: mx.array) -> mx.array:
+        """Codebook values of the codes (float32, rotated domain), before the per-vector scale."""
+        return self.tables.values(packed, self.dim)
+
     def decode_rotated(self, packed: mx.array, scale: mx.array) -> mx.array:
         """Reconstruction in the rotated domain (float32), without the mean."""
-        return self.centroids[self.codes(packed)] * scale[..., None].astype(mx.float32)
+        return self.values(packed) * scale[..., None].astype(mx.float32)
 
     def decode(self, packed: mx.array, scale: mx.array, mean: mx.array | None = None) -> mx.array:
         """Full reconstruction in the original domain (float32)."""
@@ -57,7 +63,9 @@ class VectorCodec:
 def make_codec(dim: int, bits: int, seed: int, fit_scale: bool = True, rotation: Rotation | None = None) -> VectorCodec:
     check_packable(dim, bits)
     c = codebook(dim, bits)
+    b = boundaries(c)
     rot = rotation if rotation is not None else make_rotation(dim, seed)
     if rot.dim != dim:
         raise ValueError(f"rotation is for dim {rot.dim}, codec for {dim}")
-    return VectorCodec(dim, bits, rot, mx.array(c.astype("float32")), mx.array(boundaries(c).astype("float32")), fit_scale)
+    tables = make_tables(c, b, dim, bits)
+    return VectorCodec(dim, bits, rot, mx.array(c.astype("float32")), mx.array(b.astype("float32")), tables, fit_scale)

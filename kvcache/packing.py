@@ -29,6 +29,10 @@ def pack(codes: mx.array, bits: int) -> mx.array:
     d = codes.shape[-1]
     check_packable(d, bits)
     lead = codes.shape[:-1]
+    if bits in (1, 2, 4):  # byte-aligned: 8 / bits codes per byte
+        per = 8 // bits
+        c = codes.astype(mx.uint8).reshape(*lead, d // per, per)
+        return mx.sum(mx.left_shift(c, (mx.arange(per) * bits).astype(mx.uint8)), axis=-1).astype(mx.uint8)
     c = codes.astype(mx.uint32).reshape(*lead, d // 8, 8)
     word = mx.sum(mx.left_shift(c, _shifts(8, bits)), axis=-1, keepdims=True)  # disjoint bits: sum == or
     parts = mx.bitwise_and(mx.right_shift(word, _shifts(bits, 8)), 0xFF)

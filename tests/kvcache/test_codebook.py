@@ -79,3 +79,15 @@ def test_fitted_scale_does_not_hurt_and_handles_zero_vectors():
         assert not bool(mx.any(mx.isnan(r)))
         errs.append(float(mx.mean(mx.sum((r - x) ** 2, axis=-1))))
     assert errs[1] <= errs[0]
+
+
+@pytest.mark.parametrize("dim", [64, 96, 256])
+@pytest.mark.parametrize("bits", [1, 2, 3, 4])
+def test_table_encoding_is_nearest_centroid_and_table_decoding_matches(dim, bits):
+    codec = make_codec(dim, bits, seed=0)
+    y = mx.random.normal((2000, dim), key=mx.random.key(dim + bits)) * (1.3 / dim**0.5)
+    nearest = mx.argmin(mx.abs(y[..., None] - codec.centroids), axis=-1).astype(mx.uint8)
+    codes = codec.tables.encode(y)
+    assert mx.array_equal(codes, nearest)
+    packed = pack(codes, bits)
+    assert mx.array_equal(codec.values(packed), codec.centroids[nearest])
