@@ -38,6 +38,8 @@ class MicrophoneSource:
         self._closed = False
         self.device: DeviceInfo | None = None
         self.status_errors = 0  # PortAudio over/underflow flags seen by the callback
+        self.max_recoveries = 3  # reopen attempts in a row without audio before giving up
+        self._recoveries = 0
         self._open(device)
 
     # ------------------------------------------------------------------------------------------------ lifecycle
@@ -103,7 +105,7 @@ class MicrophoneSource:
             if self._ring.read_into(buf):
                 yield AudioBlock(buf.copy(), sr, pos / sr)
                 pos += n
-                last_data = time.monotonic()
+                last_data, self._recoveries = time.monotonic(), 0
                 continue
             stream = self._stream
             stalled = time.monotonic() - last_data > self._stall_timeout
@@ -121,7 +123,8 @@ class MicrophoneSource:
             f"The microphone {old!r} stopped delivering audio (unplugged or in use by another program). "
             "Plug it back in or choose another microphone."
         )
-        if not self._fallback:
+        self._recoveries += 1
+        if not self._fallback or self._recoveries > self.max_recoveries:
             raise lost
         self.close()
         self._closed = False

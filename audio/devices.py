@@ -36,12 +36,12 @@ def import_sounddevice() -> ModuleType:
 
 
 def _default_input_index(sd: Any) -> int:
+    """sounddevice's default input device index (``sd.default.device`` is an (input, output) pair), or -1."""
     try:
-        dev = sd.default.device
-        idx = dev[0] if isinstance(dev, (list, tuple)) or hasattr(dev, "__getitem__") else dev
-        return int(idx) if idx is not None else -1
-    except (TypeError, ValueError, IndexError):
+        idx = sd.default.device[0]
+    except (TypeError, IndexError, AttributeError):
         return -1
+    return int(idx) if isinstance(idx, int) else -1
 
 
 def list_input_devices(sd: Any | None = None) -> tuple[DeviceInfo, ...]:

@@ -90,7 +90,8 @@ class MlxAudioSTT:
             if getattr(model, "_processor", None) is None:
                 raise ModelError(
                     f"The Whisper model {model_id!r} has no tokenizer files (tokenizer.json / vocab.json and "
-                    "preprocessor_config.json) in {folder.path}. Re-download the complete model folder."
+                    f"preprocessor_config.json) in {folder.path}. mlx-audio needs a conversion that ships them, "
+                    "e.g. mlx-community/whisper-large-v3-turbo-asr-fp16."
                 )
         if not mx.metal.is_available():  # CPU: float16/bfloat16 kernels are ~30x slower than float32
             model.set_dtype(mx.float32)

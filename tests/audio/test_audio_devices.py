@@ -155,3 +155,15 @@ def test_live_capture_over_a_pulseaudio_null_sink(pulse, phrases, tmp_path):
                          capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert run.returncode == 0, run.stderr[-1000:]
     assert int(run.stdout.strip().splitlines()[-1]) == len(take.turns) == 1
+
+
+def test_losing_the_only_microphone_ends_with_device_lost_even_with_fallback():
+    sd = fsd.standard()
+    src = MicrophoneSource(None, sd=sd, stall_timeout_s=0.2)  # the default (built-in) microphone
+    try:
+        read_blocks(src, 2)
+        sd.devices[0]["unplugged"] = True  # still listed, but it cannot be opened or read
+        with pytest.raises(DeviceLost, match="Built-in Microphone"):
+            read_blocks(src, 1000)
+    finally:
+        src.close()
