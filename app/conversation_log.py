@@ -12,6 +12,14 @@ DEFAULT_SYSTEM = (
 )
 
 
+CHARS_PER_TOKEN = 4  # a conservative estimate for English text with BPE tokenizers
+IMAGE_TOKENS = 300  # a downscaled frame costs a few hundred tokens in Qwen-VL models
+
+
+def estimate_tokens(message: ChatMessage) -> int:
+    return len(message.text) // CHARS_PER_TOKEN + 4 + IMAGE_TOKENS * len(message.images)
+
+
 @dataclass(frozen=True)
 class Transcript:
     messages: tuple[ChatMessage, ...] = ()
@@ -27,8 +35,25 @@ class Transcript:
         return replace(self, messages=())
 
     def request(self, sampling: SamplingParams = SamplingParams()) -> ChatRequest:
+        """The model's input. Only the newest message with images keeps them: older pictures are not re-read
+        every turn (their words stay)."""
+        last_with_images = max((i for i, m in enumerate(self.messages) if m.images), default=-1)
+        messages = tuple(m if i == last_with_images or not m.images else replace(m, images=())
+                         for i, m in enumerate(self.messages))
         system = (ChatMessage(Speaker.SYSTEM, self.system),) if self.system else ()
-        return ChatRequest(system + self.messages, sampling)
+        return ChatRequest(system + messages, sampling)
+
+    def estimated_tokens(self) -> int:
+        return sum(estimate_tokens(m) for m in self.messages) + len(self.system) // CHARS_PER_TOKEN
+
+    def trimmed(self, max_tokens: int) -> tuple["Transcript", int]:
+        """Drop the oldest whole messages until the estimate fits (never cutting inside a message and never the
+        newest one); returns the new transcript and how many messages were dropped."""
+        messages = self.messages
+        budget = max_tokens - len(self.system) // CHARS_PER_TOKEN
+        while len(messages) > 1 and sum(estimate_tokens(m) for m in messages) > budget:
+            messages = messages[1:]
+        return replace(self, messages=messages), len(self.messages) - len(messages)
 
     @property
     def image_count(self) -> int:

@@ -1,0 +1,324 @@
+"""The voice loop as a pure state machine: ``step(loop, event) -> (loop, commands)``.
+
+No threads, no Qt, no models: the session (app/session.py) feeds it events and executes the commands it returns.
+Phases: idle / listening -> transcribing -> thinking -> speaking -> listening, with barge-in from thinking or
+speaking. Per-turn state is one :class:`~app.turn.Turn`, replaced whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+from app.conversation_log import Transcript
+from app.events import AudioChunk, ErrorEvent, Generate, GenerationDone, Synthesize, TextDelta, Transcribe
+from app.events import TranscriptEvent
+from app.session_events import LoopState, Notice, ReplyHeard, Stage, StateChanged, UserSaid
+from app.turn import SpokenClause, Turn, heard_text
+from models.base import ImageInput, SamplingParams
+
+BACKCHANNELS = frozenset({"ok", "okay", "mm", "mhm", "mm-hm", "mm hm", "uh-huh", "uh huh", "yeah", "yes", "right",
+                          "sure", "i see", "got it", "hmm", "yep", "aha", "cool", "nice"})
+
+
+class ClauseCutter(Protocol):
+    def __call__(self, pending: str, first: bool, final: bool) -> tuple[tuple[str, ...], str]: ...
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    hands_free: bool = True
+    speak: bool = True  # synthesise replies (off: text only)
+    interrupt_on_backchannel: bool = False
+    voice: str | None = None
+    speed: float = 1.0
+    sampling: SamplingParams = SamplingParams(max_tokens=400, temperature=0.0)
+    always_look: bool = False  # the mode attaches the newest frame to every turn (narrator)
+    max_history_tokens: int = 24000
+
+
+# ------------------------------------------------------------------------------------------------- inputs
+@dataclass(frozen=True)
+class HeardSpeech:
+    """An utterance from the endpointer; ``t_end`` is the monotonic time the user stopped speaking."""
+
+    pcm: np.ndarray = field(repr=False, compare=False)
+    sample_rate: int = 16000
+    t_end: float = 0.0
+
+
+@dataclass(frozen=True)
+class UserInput:
+    """A finished user turn: typed, or the final transcript of ``turn_id`` (then ``spoken``)."""
+
+    text: str
+    images: tuple[ImageInput, ...] = ()
+    frame: ImageInput | None = None  # the newest camera/screen frame, attached if the turn calls for it
+    spoken_turn: int | None = None
+
+
+@dataclass(frozen=True)
+class PlaybackFinished:
+    turn_id: int
+
+
+@dataclass(frozen=True)
+class PlaybackFlushed:
+    """The player's report after a flush: seconds heard and total seconds queued, per clause id."""
+
+    turn_id: int
+    heard_seconds: dict[int, float] = field(default_factory=dict, compare=False)
+    clause_seconds: dict[int, float] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Interrupt:
+    """The user asked to stop the reply (button, key) — or ``then`` a new input barged in."""
+
+    then: UserInput | None = None
+
+
+# ----------------------------------------------------------------------------------------------- commands
+@dataclass(frozen=True)
+class Submit:
+    request: Any  # an engine request from app/events.py
+
+
+@dataclass(frozen=True)
+class CancelTurn:
+    turn_id: int
+
+
+@dataclass(frozen=True)
+class Play:
+    chunk: AudioChunk
+
+
+@dataclass(frozen=True)
+class Flush:
+    turn_id: int
+
+
+@dataclass(frozen=True)
+class Publish:
+    event: Any
+
+
+# -------------------------------------------------------------------------------------------------- state
+@dataclass(frozen=True)
+class Loop:
+    config: LoopConfig = LoopConfig()
+    phase: LoopState = LoopState.LISTENING
+    history: Transcript = Transcript()
+    turn: Turn | None = None  # the reply in progress
+    stt_turn: int | None = None  # the utterance being transcribed
+    stt_end: float = 0.0
+    after_flush: UserInput | None = None
+    next_id: int = 1
+
+    @property
+    def resting(self) -> LoopState:
+        return LoopState.LISTENING if self.config.hands_free else LoopState.IDLE
+
+
+Commands = list[Any]
+_LOOK = re.compile(r"\b(what(?:'s| is) (?:this|that)|look(?:ing)? at|on (?:my|the) screen|can you see|"
+                   r"in front of me|what am i (?:holding|looking at)|read (?:this|that)|describe (?:this|what))\b",
+                   re.IGNORECASE)
+
+
+def wants_frame(text: str) -> bool:
+    return bool(_LOOK.search(text))
+
+
+def is_backchannel(text: str) -> bool:
+    return re.sub(r"[^\w\s'-]", "", text).strip().lower() in BACKCHANNELS
+
+
+def _phase(loop: Loop, phase: LoopState, cmds: Commands) -> Loop:
+    if loop.phase is not phase:
+        turn_id = loop.turn.turn_id if loop.turn else (loop.stt_turn or 0)
+        cmds.append(Publish(StateChanged(phase, turn_id)))
+    return replace(loop, phase=phase)
+
+
+def on_heard(loop: Loop, ev: HeardSpeech, cut: ClauseCutter) -> tuple[Loop, Commands]:
+    cmds: Commands = [Submit(Transcribe(loop.next_id, ev.pcm, ev.sample_rate))]
+    loop = replace(loop, stt_turn=loop.next_id, stt_end=ev.t_end, next_id=loop.next_id + 1)
+    if loop.turn is None:
+        loop = _phase(loop, LoopState.TRANSCRIBING, cmds)
+    return loop, cmds
+
+
+def on_transcript(loop: Loop, ev: TranscriptEvent, cut: ClauseCutter) -> tuple[Loop, Commands]:
+    """Partial transcripts are shown; final ones become UserInput in the session (which adds the frame)."""
+    if ev.turn_id != loop.stt_turn:
+        return loop, []
+    cmds: Commands = [Publish(ev)]
+    if not ev.partial and not ev.text.strip():
+        loop = replace(loop, stt_turn=None)
+        if loop.turn is None:
+            loop = _phase(loop, loop.resting, cmds)
+    return loop, cmds
+
+
+def on_user_input(loop: Loop, ev: UserInput, cut: ClauseCutter) -> tuple[Loop, Commands]:
+    if ev.spoken_turn is not None and ev.spoken_turn != loop.stt_turn:
+        return loop, []  # a stale transcript
+    spoken_end = loop.stt_end if ev.spoken_turn is not None else None
+    loop = replace(loop, stt_turn=None)
+    if loop.turn is not None:
+        if ev.spoken_turn is not None and is_backchannel(ev.text) and not loop.config.interrupt_on_backchannel:
+            return loop, [Publish(Notice(f"Heard “{ev.text}” — carrying on."))]
+        return on_interrupt(loop, Interrupt(then=ev), cut)
+    return _start_turn(loop, ev, spoken_end)
+
+
+def _start_turn(loop: Loop, ev: UserInput, spoken_end: float | None) -> tuple[Loop, Commands]:
+    from app.events import now
+
+    images = ev.images
+    if ev.frame is not None and (loop.config.always_look or wants_frame(ev.text)):
+        images = images + (ev.frame,)
+    turn = Turn(loop.next_id, ev.text, images)
+    if spoken_end is not None:
+        turn = turn.mark(Stage.END_OF_SPEECH, spoken_end).mark(Stage.FINAL_TRANSCRIPT, now())
+    history, dropped = loop.history.with_user(ev.text, images).trimmed(loop.config.max_history_tokens)
+    cmds: Commands = [Publish(UserSaid(turn.turn_id, ev.text, images))]
+    if dropped:
+        cmds.append(Publish(Notice(f"The conversation is long: the oldest {dropped} messages were set aside.")))
+    cmds.append(Submit(Generate(turn.turn_id, history.request(loop.config.sampling))))
+    loop = replace(loop, turn=turn, history=history, next_id=loop.next_id + 1)
+    return _phase(loop, LoopState.THINKING, cmds), cmds
+
+
+def _speak(loop: Loop, turn: Turn, clauses: tuple[str, ...], cmds: Commands, t: float) -> Turn:
+    for text in clauses:
+        clause = SpokenClause(turn.next_clause_id, text)
+        turn = replace(turn, clauses=turn.clauses + (clause,)).mark(Stage.FIRST_CLAUSE, t)
+        if loop.config.speak:
+            cmds.append(Submit(Synthesize(turn.turn_id, clause.clause_id, text, loop.config.voice, loop.config.speed)))
+    return turn
+
+
+def on_delta(loop: Loop, ev: TextDelta, cut: ClauseCutter) -> tuple[Loop, Commands]:
+    turn = loop.turn
+    if turn is None or ev.turn_id != turn.turn_id:
+        return loop, []
+    cmds: Commands = [Publish(ev)]
+    clauses, rest = cut(turn.pending + ev.text, first=not turn.clauses, final=False)
+    turn = replace(turn.mark(Stage.FIRST_TOKEN, ev.t), reply=turn.reply + ev.text, pending=rest)
+    turn = _speak(loop, turn, clauses, cmds, ev.t)
+    return replace(loop, turn=turn), cmds
+
+
+def on_done(loop: Loop, ev: GenerationDone, cut: ClauseCutter) -> tuple[Loop, Commands]:
+    turn = loop.turn
+    if turn is None or ev.turn_id != turn.turn_id:
+        return loop, []
+    cmds: Commands = [Publish(ev)]
+    clauses, _ = cut(turn.pending, first=not turn.clauses, final=True)
+    turn = replace(turn, pending="", generation_done=True, reply=ev.text or turn.reply)
+    turn = _speak(loop, turn, clauses, cmds, ev.t)
+    if not turn.clauses:  # an empty reply: nothing to say
+        turn = replace(turn, reply=turn.reply)
+    loop = replace(loop, turn=turn)
+    if not loop.config.speak or turn.all_voiced and not turn.audio_started:
+        return _finish(loop, cmds, ev.t)
+    return loop, cmds
+
+
+def on_audio(loop: Loop, ev: AudioChunk, cut: ClauseCutter) -> tuple[Loop, Commands]:
+    turn = loop.turn
+    if turn is None or ev.turn_id != turn.turn_id:
+        return loop, []
+    cmds: Commands = []
+    if len(ev.pcm):
+        cmds.append(Play(ev))
+        turn = replace(turn.mark(Stage.FIRST_AUDIO, ev.t), audio_started=True)
+    if ev.last:
+        turn = replace(turn, clauses_voiced=turn.clauses_voiced + 1)
+    loop = replace(loop, turn=turn)
+    if turn.audio_started:
+        loop = _phase(loop, LoopState.SPEAKING, cmds)
+    if turn.all_voiced and not turn.audio_started:
+        return _finish(loop, cmds, ev.t)
+    return loop, cmds
+
+
+def on_played(loop: Loop, ev: PlaybackFinished, cut: ClauseCutter) -> tuple[Loop, Commands]:
+    if loop.turn is None or ev.turn_id != loop.turn.turn_id or not loop.turn.all_voiced:
+        return loop, []
+    from app.events import now
+
+    return _finish(loop, [], now())
+
+
+def _finish(loop: Loop, cmds: Commands, t: float) -> tuple[Loop, Commands]:
+    turn = loop.turn
+    assert turn is not None
+    turn = turn.mark(Stage.REPLY_DONE, t)
+    cmds.append(Publish(turn.timeline()))
+    loop = replace(loop, turn=None, history=loop.history.with_reply(turn.reply))
+    return _phase(loop, LoopState.TRANSCRIBING if loop.stt_turn else loop.resting, cmds), cmds
+
+
+def on_interrupt(loop: Loop, ev: Interrupt, cut: ClauseCutter) -> tuple[Loop, Commands]:
+    if loop.turn is None:
+        return (_start_turn(loop, ev.then, None) if ev.then else (loop, []))
+    return replace(loop, after_flush=ev.then), [CancelTurn(loop.turn.turn_id), Flush(loop.turn.turn_id)]
+
+
+def on_flushed(loop: Loop, ev: PlaybackFlushed, cut: ClauseCutter) -> tuple[Loop, Commands]:
+    """After barge-in: keep only what was heard, then start the turn that interrupted (if any)."""
+    from app.events import now
+
+    turn = loop.turn
+    if turn is None or ev.turn_id != turn.turn_id:
+        return loop, []
+    heard = heard_text(turn, ev.heard_seconds, ev.clause_seconds) if loop.config.speak else turn.reply
+    turn = turn.mark(Stage.BARGE_IN, now())
+    cmds: Commands = [Publish(ReplyHeard(turn.turn_id, heard)), Publish(turn.timeline())]
+    history = loop.history.with_reply(heard) if heard else loop.history
+    follow_up = loop.after_flush
+    loop = replace(loop, turn=None, history=history, after_flush=None)
+    if follow_up is not None:
+        loop, more = _start_turn(loop, follow_up, loop.stt_end if follow_up.spoken_turn is not None else None)
+        return loop, cmds + more
+    return _phase(loop, loop.resting, cmds), cmds
+
+
+def on_error(loop: Loop, ev: ErrorEvent, cut: ClauseCutter) -> tuple[Loop, Commands]:
+    cmds: Commands = [Publish(ev)]
+    if ev.turn_id and ev.turn_id == loop.stt_turn:
+        loop = replace(loop, stt_turn=None)
+    if loop.turn is not None and ev.turn_id == loop.turn.turn_id:
+        reply = loop.turn.reply  # keep whatever was said before the failure
+        loop = replace(loop, turn=None, history=loop.history.with_reply(reply) if reply else loop.history)
+    if loop.turn is None:
+        loop = _phase(loop, loop.resting, cmds)
+    return loop, cmds
+
+
+Handler = Callable[[Loop, Any, ClauseCutter], tuple[Loop, Commands]]
+HANDLERS: dict[type, Handler] = {
+    HeardSpeech: on_heard,
+    TranscriptEvent: on_transcript,
+    UserInput: on_user_input,
+    TextDelta: on_delta,
+    GenerationDone: on_done,
+    AudioChunk: on_audio,
+    PlaybackFinished: on_played,
+    Interrupt: on_interrupt,
+    PlaybackFlushed: on_flushed,
+    ErrorEvent: on_error,
+}
+
+
+def step(loop: Loop, event: Any, cut: ClauseCutter) -> tuple[Loop, Commands]:
+    """Advance the loop by one event; events it does not handle change nothing."""
+    handler = HANDLERS.get(type(event))
+    return handler(loop, event, cut) if handler else (loop, [])

@@ -1,0 +1,220 @@
+"""Every transition of the pure voice-loop state machine (no threads, no models)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import numpy as np
+
+from app.conversation import (
+    CancelTurn,
+    Flush,
+    HeardSpeech,
+    Interrupt,
+    Loop,
+    LoopConfig,
+    Play,
+    PlaybackFinished,
+    PlaybackFlushed,
+    Publish,
+    Submit,
+    UserInput,
+    step,
+    wants_frame,
+)
+from app.events import AudioChunk, ErrorEvent, Generate, GenerationDone, GenerationStats, Synthesize, TextDelta
+from app.events import Transcribe, TranscriptEvent
+from app.session_events import LoopState, Notice, ReplyHeard, Stage, StateChanged, TurnTimeline, UserSaid
+from models.base import ImageInput, Speaker
+
+STATS = GenerationStats(1, 1, 0.1, 10.0, 10.0, 0.1)
+
+
+def cut(pending, first, final):
+    """Sentence cutter for tests: every '. ' ends a clause; at the end everything left is one."""
+    parts = re.split(r"(?<=[.!?])\s+", pending)
+    if final:
+        return tuple(p for p in parts if p.strip()), ""
+    return tuple(parts[:-1]), parts[-1]
+
+
+def run(loop, *events):
+    cmds = []
+    for ev in events:
+        loop, out = step(loop, ev, cut)
+        cmds += out
+    return loop, cmds
+
+
+def of(cmds, kind):
+    return [c for c in cmds if isinstance(c, kind)]
+
+
+def published(cmds, kind):
+    return [c.event for c in of(cmds, Publish) if isinstance(c.event, kind)]
+
+
+def submitted(cmds, kind):
+    return [c.request for c in of(cmds, Submit) if isinstance(c.request, kind)]
+
+
+def chunk(turn, clause, last=False, n=800):
+    return AudioChunk(turn, clause, np.ones(n, np.float32) * 0.1, 16000, last=last)
+
+
+def speak_reply(loop, turn_id, sentences=("Hello there.", "How are you?")):
+    text = " ".join(sentences) + " "
+    events = [TextDelta(turn_id, text, 0), GenerationDone(turn_id, text.strip(), STATS, "stop")]
+    for i in range(len(sentences)):
+        events += [chunk(turn_id, i), chunk(turn_id, i, last=True, n=0)]
+    return run(loop, *events)
+
+
+def test_typed_turn_runs_to_the_end_and_keeps_the_reply():
+    loop, cmds = run(Loop(), UserInput("hi"))
+    turn_id = loop.turn.turn_id
+    assert published(cmds, UserSaid)[0].text == "hi"
+    gen = submitted(cmds, Generate)[0]
+    assert gen.request.messages[-1].text == "hi" and gen.request.messages[0].speaker is Speaker.SYSTEM
+    assert published(cmds, StateChanged)[-1].state is LoopState.THINKING
+    loop, cmds = speak_reply(loop, turn_id)
+    assert [s.text for s in submitted(cmds, Synthesize)] == ["Hello there.", "How are you?"]
+    assert len(of(cmds, Play)) == 2 and published(cmds, StateChanged)[-1].state is LoopState.SPEAKING
+    assert loop.turn is not None  # still playing
+    loop, cmds = run(loop, PlaybackFinished(turn_id))
+    assert loop.turn is None and loop.phase is LoopState.LISTENING
+    assert loop.history.messages[-1].text == "Hello there. How are you?"
+    timeline = published(cmds, TurnTimeline)[0]
+    stages = [m.stage for m in timeline.marks]
+    assert stages == [Stage.FIRST_TOKEN, Stage.FIRST_CLAUSE, Stage.FIRST_AUDIO, Stage.REPLY_DONE]
+
+
+def test_first_clause_is_synthesised_while_the_model_keeps_writing():
+    loop, _ = run(Loop(), UserInput("hi"))
+    loop, cmds = run(loop, TextDelta(loop.turn.turn_id, "Sure. And", 0))
+    assert [s.text for s in submitted(cmds, Synthesize)] == ["Sure."]
+    assert loop.turn.pending == "And" and not loop.turn.generation_done
+
+
+def test_spoken_turn_marks_end_of_speech_and_transcript():
+    loop, cmds = run(Loop(), HeardSpeech(np.zeros(1600, np.float32), 16000, t_end=5.0))
+    stt = submitted(cmds, Transcribe)[0]
+    assert published(cmds, StateChanged)[-1].state is LoopState.TRANSCRIBING
+    loop, cmds = run(loop, TranscriptEvent(stt.turn_id, "tell me", partial=True, audio_seconds=0.1))
+    assert published(cmds, TranscriptEvent)[0].partial
+    loop, cmds = run(loop, UserInput("tell me a joke", spoken_turn=stt.turn_id))
+    marks = loop.turn.marks
+    assert [m.stage for m in marks] == [Stage.END_OF_SPEECH, Stage.FINAL_TRANSCRIPT] and marks[0].t == 5.0
+
+
+def test_empty_transcript_goes_back_to_listening():
+    loop, cmds = run(Loop(), HeardSpeech(np.zeros(160, np.float32)))
+    turn = submitted(cmds, Transcribe)[0].turn_id
+    loop, cmds = run(loop, TranscriptEvent(turn, "  ", partial=False, audio_seconds=0.01))
+    assert loop.phase is LoopState.LISTENING and loop.stt_turn is None and not submitted(cmds, Generate)
+
+
+def test_barge_in_cancels_flushes_and_keeps_only_what_was_heard():
+    loop, _ = run(Loop(), UserInput("hi"))
+    first = loop.turn.turn_id
+    text = "Hello there. How are you?"
+    loop, _ = run(loop, TextDelta(first, text + " ", 0), GenerationDone(first, text, STATS, "stop"),
+                  chunk(first, 0), chunk(first, 0, last=True, n=0), chunk(first, 1))
+    loop, cmds = run(loop, HeardSpeech(np.zeros(160, np.float32), t_end=9.0))
+    stt = submitted(cmds, Transcribe)[0].turn_id
+    assert loop.phase is LoopState.SPEAKING  # still talking while we transcribe
+    loop, cmds = run(loop, UserInput("actually tell me about cats", spoken_turn=stt))
+    assert of(cmds, CancelTurn) == [CancelTurn(first)] and of(cmds, Flush) == [Flush(first)]
+    # the player heard all of clause 0 (0.5 s) and 0.2 s of clause 1's 1.0 s
+    loop, cmds = run(loop, PlaybackFlushed(first, {0: 0.5, 1: 0.2}, {0: 0.5, 1: 1.0}))
+    assert published(cmds, ReplyHeard)[0].heard_text == "Hello there."
+    assert [m.text for m in loop.history.messages] == ["hi", "Hello there.", "actually tell me about cats"]
+    assert Stage.BARGE_IN in [m.stage for m in published(cmds, TurnTimeline)[0].marks]
+    assert submitted(cmds, Generate)[0].turn_id == loop.turn.turn_id != first
+    assert loop.phase is LoopState.THINKING
+
+
+def test_backchannel_does_not_interrupt():
+    loop, _ = run(Loop(), UserInput("hi"))
+    loop, cmds = run(loop, HeardSpeech(np.zeros(160, np.float32)))
+    stt = submitted(cmds, Transcribe)[0].turn_id
+    turn_before = loop.turn
+    loop, cmds = run(loop, UserInput("Mm-hm.", spoken_turn=stt))
+    assert not of(cmds, CancelTurn) and loop.turn == turn_before and published(cmds, Notice)
+
+
+def test_backchannel_interrupts_when_configured():
+    loop, _ = run(Loop(config=LoopConfig(interrupt_on_backchannel=True)), UserInput("hi"))
+    loop, cmds = run(loop, HeardSpeech(np.zeros(160, np.float32)))
+    loop, cmds = run(loop, UserInput("ok", spoken_turn=submitted(cmds, Transcribe)[0].turn_id))
+    assert of(cmds, CancelTurn)
+
+
+def test_stop_button_without_follow_up_returns_to_listening():
+    loop, _ = run(Loop(), UserInput("hi"))
+    turn = loop.turn.turn_id
+    loop, cmds = run(loop, Interrupt())
+    assert of(cmds, Flush) == [Flush(turn)]
+    loop, cmds = run(loop, PlaybackFlushed(turn))
+    assert loop.turn is None and loop.phase is LoopState.LISTENING
+    assert [m.text for m in loop.history.messages] == ["hi"]  # nothing was heard
+
+
+def test_frame_attached_only_when_the_words_point_at_it():
+    frame = ImageInput(rgb=np.zeros((4, 4, 3), np.uint8))
+    loop, cmds = run(Loop(), UserInput("what is this?", frame=frame))
+    assert submitted(cmds, Generate)[0].request.messages[-1].images == (frame,)
+    loop, cmds = run(Loop(), UserInput("hello there", frame=frame))
+    assert submitted(cmds, Generate)[0].request.messages[-1].images == ()
+    loop, cmds = run(Loop(config=LoopConfig(always_look=True)), UserInput("hello there", frame=frame))
+    assert submitted(cmds, Generate)[0].request.messages[-1].images == (frame,)
+    assert wants_frame("Can you read this for me") and wants_frame("what's on my screen") and not wants_frame("hi")
+
+
+def test_error_mid_turn_is_shown_and_the_loop_keeps_listening():
+    loop, _ = run(Loop(), UserInput("hi"))
+    turn = loop.turn.turn_id
+    loop, cmds = run(loop, TextDelta(turn, "Partial answer", 0), ErrorEvent("Generation failed: boom", turn))
+    assert published(cmds, ErrorEvent)[0].message.startswith("Generation failed")
+    assert loop.turn is None and loop.phase is LoopState.LISTENING
+    assert loop.history.messages[-1].text == "Partial answer"  # nothing the user saw is lost
+
+
+def test_stt_error_returns_to_listening():
+    loop, cmds = run(Loop(), HeardSpeech(np.zeros(160, np.float32)))
+    stt = submitted(cmds, Transcribe)[0].turn_id
+    loop, cmds = run(loop, ErrorEvent("Speech recognition failed", stt))
+    assert loop.phase is LoopState.LISTENING and loop.stt_turn is None
+
+
+def test_text_only_mode_finishes_on_generation_done():
+    loop, _ = run(Loop(config=LoopConfig(speak=False)), UserInput("hi"))
+    turn = loop.turn.turn_id
+    loop, cmds = run(loop, TextDelta(turn, "Fine. Thanks.", 0), GenerationDone(turn, "Fine. Thanks.", STATS, "stop"))
+    assert not submitted(cmds, Synthesize) and loop.turn is None
+    assert loop.history.messages[-1].text == "Fine. Thanks."
+
+
+def test_stale_events_change_nothing():
+    loop, _ = run(Loop(), UserInput("hi"))
+    same, cmds = run(loop, TextDelta(999, "x", 0), UserInput("late", spoken_turn=12345), PlaybackFinished(999))
+    assert same == loop and cmds == []
+
+
+def test_long_history_drops_oldest_whole_messages_with_notice():
+    loop = Loop(config=LoopConfig(max_history_tokens=60))
+    for i in range(6):
+        loop, cmds = run(loop, UserInput(f"question {i} " + "word " * 20))
+        loop, _ = run(loop, Interrupt())
+        loop, _ = run(loop, PlaybackFlushed(loop.turn.turn_id))
+    assert published(cmds, Notice) and "set aside" in published(cmds, Notice)[0].message
+    assert loop.history.messages[-1].text.startswith("question 5")
+    assert all(m.text.startswith("question") for m in loop.history.messages)  # whole messages only
+
+
+def test_push_to_talk_rests_idle():
+    loop, cmds = run(Loop(config=LoopConfig(hands_free=False, speak=False)), UserInput("hi"))
+    turn = loop.turn.turn_id
+    loop, cmds = run(loop, GenerationDone(turn, "ok", STATS, "stop"))
+    assert loop.phase is LoopState.IDLE
