@@ -261,9 +261,10 @@ def _finish(loop: Loop, cmds: Commands, t: float) -> tuple[Loop, Commands]:
     turn = loop.turn
     assert turn is not None
     turn = turn.mark(Stage.REPLY_DONE, t)
-    cmds.append(Publish(turn.timeline()))
     loop = replace(loop, turn=None, history=loop.history.with_reply(turn.reply))
-    return _phase(loop, LoopState.TRANSCRIBING if loop.stt_turn else loop.resting, cmds), cmds
+    loop = _phase(loop, LoopState.TRANSCRIBING if loop.stt_turn else loop.resting, cmds)
+    cmds.append(Publish(turn.timeline()))
+    return loop, cmds
 
 
 def on_interrupt(loop: Loop, ev: Interrupt, cut: ClauseCutter) -> tuple[Loop, Commands]:

@@ -1,0 +1,139 @@
+"""The session: wires the engine, the voice-loop state machine, audio in/out and frames.
+
+One session thread owns the :class:`~app.conversation.Loop` state. Everything else *posts* to it: the engine's
+events, the hearing thread's utterances, the player's notifications and the front end's intents. The session thread
+applies ``step`` and executes the returned commands; front ends receive events through ``sink`` (called on the
+session thread, so a sink only hands them over — a queue put, a Qt signal).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import traceback
+from dataclasses import replace
+from typing import Any, Callable
+
+from app.conversation import (
+    CancelTurn,
+    ClauseCutter,
+    Flush,
+    Interrupt,
+    Loop,
+    LoopConfig,
+    Play,
+    Publish,
+    Submit,
+    HANDLERS,
+    UserInput,
+    step,
+)
+from app.engine import Engine
+from app.events import ErrorEvent, LoadModel, TranscriptEvent
+from app.session_events import PushToTalk, SendText, SetHandsFree, StopReply, SwapModel
+from app.session_ports import AudioOut, FrameSource, Hearing, NoAudioOut, NoFrames, NoHearing
+
+log = logging.getLogger(__name__)
+Sink = Callable[[Any], None]
+
+
+class _Stop:
+    pass
+
+
+class Session:
+    def __init__(
+        self,
+        engine_factory: Callable[[Callable[[Any], None]], Engine],
+        sink: Sink,
+        cutter: ClauseCutter,
+        config: LoopConfig = LoopConfig(),
+        audio_out: AudioOut | None = None,
+        hearing: Hearing | None = None,
+        frames: FrameSource | None = None,
+    ) -> None:
+        self._sink = sink
+        self._cut = cutter
+        self._inbox: queue.Queue[Any] = queue.Queue()
+        self.engine = engine_factory(self.post)
+        self.audio_out = audio_out or NoAudioOut()
+        self.hearing = hearing or NoHearing()
+        self.frames = frames or NoFrames()
+        self.loop = Loop(config=replace(config, speak=config.speak and self.audio_out.available))
+        self._thread = threading.Thread(target=self._run, name="hearth-session", daemon=True)
+        self._intents: dict[type, Callable[[Any], None]] = {
+            SendText: self._on_send_text,
+            StopReply: lambda _i: self._apply(Interrupt()),
+            SwapModel: lambda i: self.engine.submit(LoadModel(i.role, i.model_id)),
+            PushToTalk: lambda i: self.hearing.push_to_talk(i.pressed),
+            SetHandsFree: self._on_hands_free,
+        }
+        self._commands: dict[type, Callable[[Any], None]] = {
+            Submit: lambda c: self.engine.submit(c.request),
+            CancelTurn: lambda c: self.engine.cancel(c.turn_id),
+            Play: lambda c: self.audio_out.play(c.chunk),
+            Flush: lambda c: self._apply(self.audio_out.flush(c.turn_id)),  # at once: nothing of it plays after
+            Publish: lambda c: self._sink(c.event),
+        }
+
+    # ----------------------------------------------------------------------------------------- any thread
+    def start(self, models: tuple[LoadModel, ...] = ()) -> "Session":
+        self.engine.start()
+        for request in models:
+            self.engine.submit(request)
+        self._thread.start()
+        self.hearing.start(self.post)
+        self.audio_out.start(self.post)
+        return self
+
+    def post(self, item: Any) -> None:
+        """Hand an event or intent to the session thread."""
+        self._inbox.put(item)
+
+    handle = post  # front ends call session.handle(intent)
+
+    def stop(self) -> None:
+        self.hearing.stop()
+        self.audio_out.stop()
+        self.engine.stop()
+        self._inbox.put(_Stop())
+        self._thread.join(5)
+
+    # ------------------------------------------------------------------------------------ session thread
+    def _run(self) -> None:
+        while True:
+            item = self._inbox.get()
+            if isinstance(item, _Stop):
+                return
+            try:
+                self._dispatch(item)
+            except Exception as exc:  # noqa: BLE001 - the loop must keep listening
+                log.exception("session failed on %r", item)
+                self._sink(ErrorEvent(f"Something went wrong: {exc}", detail=traceback.format_exc()))
+
+    def _dispatch(self, item: Any) -> None:
+        intent = self._intents.get(type(item))
+        if intent is not None:
+            intent(item)
+        elif isinstance(item, TranscriptEvent) and not item.partial and item.turn_id == self.loop.stt_turn:
+            self._apply(item)
+            if item.text.strip():
+                self._apply(UserInput(item.text.strip(), frame=self.frames.latest(), spoken_turn=item.turn_id))
+        else:
+            self._apply(item)
+
+    def _apply(self, event: Any) -> None:
+        if type(event) not in HANDLERS:
+            self._sink(event)  # not the loop's business (model loaded, mic level, ...): just show it
+            return
+        self.loop, commands = step(self.loop, event, self._cut)
+        for command in commands:
+            self._commands[type(command)](command)
+
+    def _on_send_text(self, intent: SendText) -> None:
+        self._apply(UserInput(intent.text, intent.images, frame=self.frames.latest()))
+
+    def _on_hands_free(self, intent: SetHandsFree) -> None:
+        self.loop = replace(self.loop, config=replace(self.loop.config, hands_free=intent.enabled))
+        self.hearing.set_hands_free(intent.enabled)

@@ -1,0 +1,89 @@
+"""The session on the real engine and a tiny model: typed turns, model swap, errors — all through the loop."""
+
+from __future__ import annotations
+
+import queue
+import re
+
+import pytest
+
+from app.events import ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TextDelta
+from app.runtime import make_engine
+from app.session import Session
+from app.session_events import LoopState, SendText, StateChanged, SwapModel, TurnTimeline, UserSaid
+from app.settings import Settings
+from models.base import Role
+
+
+def cutter(pending, first, final):
+    parts = re.split(r"(?<=[.!?])\s+", pending)
+    return (tuple(p for p in parts if p.strip()), "") if final else (tuple(parts[:-1]), parts[-1])
+
+
+class Collector:
+    def __init__(self):
+        self.q: queue.Queue = queue.Queue()
+        self.seen: list = []
+
+    def __call__(self, event):
+        self.q.put(event)
+
+    def until(self, predicate, timeout=60):
+        while True:
+            ev = self.q.get(timeout=timeout)
+            self.seen.append(ev)
+            if predicate(ev):
+                return ev
+
+
+@pytest.fixture
+def session_factory(monkeypatch, tmp_path):
+    monkeypatch.setenv("HEARTH_HOME", str(tmp_path))
+    made = []
+
+    def make(*models):
+        events = Collector()
+        s = Session(lambda post: make_engine(post, Settings()), events, cutter).start(models)
+        made.append(s)
+        return s, events
+
+    yield make
+    for s in made:
+        s.stop()
+
+
+def test_typed_turn_through_the_real_engine(session_factory, tiny_llm):
+    session, events = session_factory(LoadModel(Role.LLM, str(tiny_llm)))
+    events.until(lambda e: isinstance(e, ModelLoaded))
+    session.handle(SendText("hello"))
+    events.until(lambda e: isinstance(e, TurnTimeline))
+    kinds = [type(e) for e in events.seen]
+    assert kinds.index(UserSaid) < kinds.index(StateChanged) < kinds.index(GenerationDone) < kinds.index(TurnTimeline)
+    states = [e.state for e in events.seen if isinstance(e, StateChanged)]
+    assert states == [LoopState.THINKING, LoopState.LISTENING]  # no audio out: text only
+    reply = next(e for e in events.seen if isinstance(e, GenerationDone)).text
+    assert "".join(e.text for e in events.seen if isinstance(e, TextDelta)) == reply
+    assert session.loop.history.messages[-1].text == reply
+
+
+def test_model_swap_keeps_the_conversation(session_factory, tiny_llm, tiny_vlm):
+    session, events = session_factory(LoadModel(Role.LLM, str(tiny_llm)))
+    events.until(lambda e: isinstance(e, ModelLoaded))
+    session.handle(SendText("first"))
+    events.until(lambda e: isinstance(e, TurnTimeline))
+    session.handle(SwapModel(Role.VLM, str(tiny_vlm)))
+    assert events.until(lambda e: isinstance(e, ModelLoaded)).supports_images
+    session.handle(SendText("second"))
+    events.until(lambda e: isinstance(e, TurnTimeline))
+    texts = [m.text for m in session.loop.history.messages]
+    assert texts[0] == "first" and texts[2] == "second" and len(texts) == 4
+
+
+def test_model_failure_mid_turn_is_an_error_event_and_the_loop_goes_on(session_factory):
+    session, events = session_factory()  # no model loaded
+    session.handle(SendText("anyone there?"))
+    err = events.until(lambda e: isinstance(e, ErrorEvent))
+    assert "No chat model is loaded" in err.message
+    events.until(lambda e: isinstance(e, StateChanged) and e.state is LoopState.LISTENING)
+    assert session.loop.turn is None
+    assert [m.text for m in session.loop.history.messages] == ["anyone there?"]  # what the user said is kept
