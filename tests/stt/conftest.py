@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "audio"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import audio_testdata as td  # noqa: E402
 from models.base import ModelFolder  # noqa: E402

@@ -83,3 +83,17 @@ def test_corrupt_weights_are_a_clear_error(whisper_folder, tmp_path):
     (broken / "model.safetensors").write_bytes(b"not safetensors")
     with pytest.raises(ModelError, match="Could not load"):
         MlxAudioSTT.load(ModelFolder(broken, whisper_folder.config), "corrupt")
+
+
+def test_parakeet_folder_is_routed_and_transcribes(tmp_path, speech):
+    import json
+
+    from tiny_parakeet import build_tiny_parakeet
+
+    path = build_tiny_parakeet(tmp_path / "parakeet")
+    folder = ModelFolder(path, json.loads((path / "config.json").read_text()))
+    assert registry.find_adapter((Role.STT,), folder).factory is MlxAudioSTT
+    stt = MlxAudioSTT.load(folder, "tiny-parakeet")
+    assert stt.info.backend == "mlx-audio/parakeet"
+    result = stt.transcribe(speech, 16000)
+    assert isinstance(result, TranscriptResult) and isinstance(result.text, str)
