@@ -118,7 +118,8 @@ def pulse(tmp_path_factory, espeak):
     if shutil.which("pulseaudio") is None or shutil.which("paplay") is None:
         pytest.skip("pulseaudio is not installed")
     runtime = tmp_path_factory.mktemp("pulse-runtime")
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(runtime)}
+    env = {k: v for k, v in os.environ.items() if k not in ("PULSE_SERVER", "PULSE_SOURCE", "PULSE_SINK")}
+    env.update(XDG_RUNTIME_DIR=str(runtime), HOME=str(runtime))  # a private server: other sessions are untouched
     cmd = ["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "-n",
            "--load=module-native-protocol-unix", "--load=module-null-sink sink_name=hearth_null"]
     started = subprocess.run(cmd, env=env, capture_output=True, timeout=20)
