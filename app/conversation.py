@@ -107,6 +107,13 @@ class Publish:
     event: Any
 
 
+@dataclass(frozen=True)
+class EndOfAudio:
+    """No more audio will come for this turn: the player posts PlaybackFinished once it has played it all."""
+
+    turn_id: int
+
+
 # -------------------------------------------------------------------------------------------------- state
 @dataclass(frozen=True)
 class Loop:
@@ -226,8 +233,17 @@ def on_done(loop: Loop, ev: GenerationDone, cut: ClauseCutter) -> tuple[Loop, Co
     if not turn.clauses:  # an empty reply: nothing to say
         turn = replace(turn, reply=turn.reply)
     loop = replace(loop, turn=turn)
+    return _after_voicing(loop, cmds, ev.t)
+
+
+def _after_voicing(loop: Loop, cmds: Commands, t: float) -> tuple[Loop, Commands]:
+    """Once every clause is voiced: finish now if nothing is playing, else wait for the player to drain."""
+    turn = loop.turn
+    assert turn is not None
     if not loop.config.speak or turn.all_voiced and not turn.audio_started:
-        return _finish(loop, cmds, ev.t)
+        return _finish(loop, cmds, t)
+    if turn.all_voiced:
+        cmds.append(EndOfAudio(turn.turn_id))
     return loop, cmds
 
 
@@ -244,8 +260,8 @@ def on_audio(loop: Loop, ev: AudioChunk, cut: ClauseCutter) -> tuple[Loop, Comma
     loop = replace(loop, turn=turn)
     if turn.audio_started:
         loop = _phase(loop, LoopState.SPEAKING, cmds)
-    if turn.all_voiced and not turn.audio_started:
-        return _finish(loop, cmds, ev.t)
+    if ev.last:
+        return _after_voicing(loop, cmds, ev.t)
     return loop, cmds
 
 

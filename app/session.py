@@ -18,6 +18,7 @@ from typing import Any, Callable
 from app.conversation import (
     CancelTurn,
     ClauseCutter,
+    EndOfAudio,
     Flush,
     Interrupt,
     Loop,
@@ -75,6 +76,7 @@ class Session:
             Play: lambda c: self.audio_out.play(c.chunk),
             Flush: lambda c: self._apply(self.audio_out.flush(c.turn_id)),  # at once: nothing of it plays after
             Publish: lambda c: self._sink(c.event),
+            EndOfAudio: lambda c: self.audio_out.finish(c.turn_id),
         }
 
     # ----------------------------------------------------------------------------------------- any thread

@@ -20,6 +20,10 @@ class AudioOut(Protocol):
 
     def play(self, chunk: AudioChunk) -> None: ...
 
+    def finish(self, turn_id: int) -> None:
+        """No more audio for ``turn_id``: post ``PlaybackFinished(turn_id)`` once all of it has been played."""
+        ...
+
     def flush(self, turn_id: int) -> PlaybackFlushed:
         """Stop at once, drop what is queued, and say how much of each clause was heard."""
         ...
@@ -49,6 +53,9 @@ class NoAudioOut:
         pass
 
     def play(self, chunk: AudioChunk) -> None:
+        pass
+
+    def finish(self, turn_id: int) -> None:
         pass
 
     def flush(self, turn_id: int) -> PlaybackFlushed:

@@ -9,6 +9,7 @@ import numpy as np
 
 from app.conversation import (
     CancelTurn,
+    EndOfAudio,
     Flush,
     HeardSpeech,
     Interrupt,
@@ -82,6 +83,7 @@ def test_typed_turn_runs_to_the_end_and_keeps_the_reply():
     assert [s.text for s in submitted(cmds, Synthesize)] == ["Hello there.", "How are you?"]
     assert len(of(cmds, Play)) == 2 and published(cmds, StateChanged)[-1].state is LoopState.SPEAKING
     assert loop.turn is not None  # still playing
+    assert of(cmds, EndOfAudio) == [EndOfAudio(turn_id)]  # the player is told no more audio comes
     loop, cmds = run(loop, PlaybackFinished(turn_id))
     assert loop.turn is None and loop.phase is LoopState.LISTENING
     assert loop.history.messages[-1].text == "Hello there. How are you?"
