@@ -4,9 +4,11 @@
 ``process_reverse_stream`` for the far end and ``process_stream`` for the microphone, both in place.
 ``PassthroughEchoCanceller`` does nothing (headphones, or livekit missing).
 
-Threading: the player calls ``push_far_end`` from its own thread; it only appends to a locked queue. The capture
-thread calls ``process_near_end``, which feeds one queued far-end frame to the canceller before each microphone frame,
-so render and capture stay in step (AEC3 estimates the remaining acoustic delay itself).
+Threading: the player calls ``push_far_end`` from its own thread (even its audio callback): it only copies and appends
+to a locked queue. The capture thread calls ``process_near_end``, which converts the queued far end to 10 ms frames and
+feeds one of them to the canceller before each microphone frame, so render and capture stay in step (AEC3 estimates
+the remaining acoustic delay itself). Push far-end audio when it is handed to the device, not earlier: a backlog beyond
+``max_far_backlog_ms`` is dropped.
 """
 
 from __future__ import annotations
@@ -96,12 +98,13 @@ class WebRtcEchoCanceller:
         self._rtc, self.cfg = rtc, cfg
         self._frame = cfg.sample_rate // 100
         self._lock = threading.Lock()
-        self._far: collections.deque[np.ndarray] = collections.deque()
+        # filled by any thread; bounded so that playback without capture cannot grow it forever
+        self._far_raw: collections.deque[tuple[np.ndarray, int]] = collections.deque(maxlen=1024)
+        self._far: collections.deque[np.ndarray] = collections.deque()  # capture thread only
         self._far_rest = np.zeros(0, dtype=np.float32)
         self._far_resamplers: dict[int, StreamResampler] = {}
         self._near_in = np.zeros(0, dtype=np.float32)
         self._near_out = np.zeros(0, dtype=np.float32)
-        self._silence = np.zeros(self._frame, dtype=np.int16)
         self.far_frames_skipped = 0
         self._frames_done = 0
         self._far_live_until = -1  # frame index until which the far end counts as recently active
@@ -121,32 +124,40 @@ class WebRtcEchoCanceller:
         return self.cfg.sample_rate
 
     def push_far_end(self, pcm: np.ndarray, sample_rate: int) -> None:
-        x = np.asarray(pcm, dtype=np.float32)
+        # often called from the player's audio callback: only copy and queue; conversion happens on the capture side
+        item = (np.array(pcm, dtype=np.float32, copy=True).reshape(-1), int(sample_rate))
         with self._lock:
-            if sample_rate != self.cfg.sample_rate:
-                rs = self._far_resamplers.get(sample_rate)
+            self._far_raw.append(item)
+
+    def _drain_far(self) -> None:
+        """Queued far-end audio -> 16-bit 10 ms frames at the canceller's rate (capture thread)."""
+        with self._lock:
+            items = list(self._far_raw)
+            self._far_raw.clear()
+        for x, rate in items:
+            if rate != self.cfg.sample_rate:
+                rs = self._far_resamplers.get(rate)
                 if rs is None:
-                    rs = self._far_resamplers[sample_rate] = StreamResampler(sample_rate, self.cfg.sample_rate)
+                    rs = self._far_resamplers[rate] = StreamResampler(rate, self.cfg.sample_rate)
                 x = rs.process(x)
             buf = np.concatenate([self._far_rest, x])
             n = len(buf) // self._frame
-            for k in range(n):
-                self._far.append(_to_int16(buf[k * self._frame : (k + 1) * self._frame]))
+            self._far.extend(_to_int16(buf[k * self._frame : (k + 1) * self._frame]) for k in range(n))
             self._far_rest = buf[n * self._frame :]
-            limit = max(1, self.cfg.max_far_backlog_ms // 10)
-            while len(self._far) > limit:
-                self._far.popleft()
-                self.far_frames_skipped += 1
+        limit = max(1, self.cfg.max_far_backlog_ms // 10)
+        while len(self._far) > limit:
+            self._far.popleft()
+            self.far_frames_skipped += 1
 
     def _next_far(self) -> np.ndarray | None:
-        with self._lock:
-            return self._far.popleft() if self._far else None
+        return self._far.popleft() if self._far else None
 
     def _frame_obj(self, data: np.ndarray):  # rtc.AudioFrame over a private copy (processed in place)
         return self._rtc.AudioFrame(bytearray(data.tobytes()), self.cfg.sample_rate, 1, self._frame)
 
     def process_near_end(self, pcm: np.ndarray) -> np.ndarray:
         x = np.asarray(pcm, dtype=np.float32)
+        self._drain_far()
         buf = np.concatenate([self._near_in, x])
         n = len(buf) // self._frame
         out = [self._process_frame(buf[k * self._frame : (k + 1) * self._frame]) for k in range(n)]
@@ -173,8 +184,9 @@ class WebRtcEchoCanceller:
 
     def reset(self) -> None:
         with self._lock:
-            self._far.clear()
-            self._far_rest = np.zeros(0, dtype=np.float32)
+            self._far_raw.clear()
+        self._far.clear()
+        self._far_rest = np.zeros(0, dtype=np.float32)
         self._near_in = np.zeros(0, dtype=np.float32)
         self._near_out = np.zeros(0, dtype=np.float32)
         self._frames_done, self._far_live_until = 0, -1
