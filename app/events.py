@@ -39,7 +39,12 @@ class LoadModel:
     role: Role  # LLM and VLM both mean "the chat model"
     model_id: str  # catalog name, Hugging Face id or local folder
     turn_id: int = NO_TURN
-    priority: Priority = Priority.GENERATE  # ordered with generations: a swap happens between replies
+
+    @property
+    def priority(self) -> Priority:
+        """A load ranks with the work that needs it, so it runs before any such request submitted after it:
+        a chat-model swap happens between replies, a voice or ear loads ahead of queued speech."""
+        return {Role.STT: Priority.STT, Role.TTS: Priority.TTS}.get(self.role, Priority.GENERATE)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tiny import builder
+from tiny._speakable import silence_tokens, unspeakable_ids
 from tiny._tokenizer import token_id, write_tokenizer
 
 
@@ -27,13 +28,16 @@ def qwen2_config(vocab: int, hidden: int = 64, layers: int = 2, heads: int = 4, 
     }
 
 
-def write_qwen2(outdir: Path, config: dict, seed: int = 0) -> None:
+def write_qwen2(outdir: Path, config: dict, seed: int = 0, speakable: bool = True) -> None:
     import mlx.core as mx
     from mlx.utils import tree_flatten
     from mlx_lm.models import qwen2
 
     mx.random.seed(seed)
     model = qwen2.Model(qwen2.ModelArgs.from_dict(config))
+    if speakable:
+        emb = model.model.embed_tokens
+        emb.weight = silence_tokens(emb.weight, unspeakable_ids(outdir))
     weights = {k: v.astype(mx.float32) for k, v in tree_flatten(model.parameters())}
     mx.save_safetensors(str(outdir / "model.safetensors"), weights, metadata={"format": "mlx"})
     (outdir / "config.json").write_text(json.dumps(config, indent=2))

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tiny import builder
+from tiny._speakable import silence_tokens, unspeakable_ids
 from tiny._tokenizer import token_id, write_tokenizer
 
 
@@ -93,6 +94,8 @@ def build(outdir: Path) -> None:
     config = qwen3_5_config(vocab, ids)
     mx.random.seed(0)
     model = qwen3_5.Model(qwen3_5.ModelConfig.from_dict(config))
+    emb = model.language_model.model.embed_tokens
+    emb.weight = silence_tokens(emb.weight, unspeakable_ids(outdir))
     weights = {k: v.astype(mx.float32) for k, v in tree_flatten(model.parameters())}
     mx.save_safetensors(str(outdir / "model.safetensors"), weights, metadata={"format": "mlx"})
     (outdir / "config.json").write_text(json.dumps(config, indent=2))

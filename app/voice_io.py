@@ -1,0 +1,146 @@
+"""Audio ports of the session: hearing over the audio pipeline (microphone or files) and a WAV-file speaker.
+
+The hearing thread only reads blocks, runs the (numpy) pipeline and posts typed events; speech-to-text is the
+engine's job. Nothing here touches MLX.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from app.conversation import HeardSpeech, PlaybackFinished, PlaybackFlushed
+from app.events import AudioChunk, ErrorEvent, now
+from app.session_events import MicLevel
+from audio.pipeline import HearingPipeline
+from audio.types import AudioError, Utterance
+
+Post = Callable[[Any], None]
+LEVEL_EVERY_S = 0.05
+
+
+def dbfs(pcm: np.ndarray) -> float:
+    rms = float(np.sqrt(np.mean(np.square(pcm, dtype=np.float64)))) if len(pcm) else 0.0
+    return max(-100.0, 20 * np.log10(rms)) if rms > 0 else -100.0
+
+
+class PipelineHearing:
+    """Runs a hearing pipeline on its own thread and posts ``HeardSpeech`` and ``MicLevel`` to the session."""
+
+    def __init__(self, pipeline: HearingPipeline, levels: bool = True) -> None:
+        self.pipeline = pipeline
+        self._levels = levels
+        self._post: Post = lambda _e: None
+        self._thread = threading.Thread(target=self._run, name="hearth-hearing", daemon=True)
+        self._stream_t = 0.0
+        self._last_level = 0.0
+
+    def start(self, post: Post) -> None:
+        self._post = post
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for block in self.pipeline.source.blocks():
+                self._stream_t = block.t_end
+                for event in self.pipeline.process_block(block.pcm):
+                    self._on_event(event)
+                self._level(block.pcm)
+            for event in self.pipeline.endpointer.flush():
+                self._on_event(event)
+        except AudioError as exc:
+            self._post(ErrorEvent(str(exc)))
+
+    def _level(self, pcm: np.ndarray) -> None:
+        t = now()
+        if self._levels and t - self._last_level >= LEVEL_EVERY_S:
+            self._last_level = t
+            self._post(MicLevel(dbfs(pcm), voice=self.pipeline.endpointer.current_audio() is not None))
+
+    def _on_event(self, event: Any) -> None:
+        if isinstance(event, Utterance):
+            # map stream time to monotonic time: the end of speech was (stream now - t_end) seconds ago
+            t_end = now() - max(0.0, self._stream_t - event.t_end)
+            self._post(HeardSpeech(event.pcm, event.sample_rate, t_end))
+
+    def push_to_talk(self, pressed: bool) -> None:
+        endpointer = self.pipeline.endpointer
+        action = getattr(endpointer, "press" if pressed else "release", None)
+        if action is not None:
+            action()
+
+    def set_hands_free(self, enabled: bool) -> None:
+        pass  # switching endpointers needs a new pipeline: the session is rebuilt by the front end
+
+    def stop(self) -> None:
+        self.pipeline.source.close()
+
+    @property
+    def finished(self) -> bool:
+        return self._thread.ident is not None and not self._thread.is_alive()
+
+
+class TurnByTurnHearing(PipelineHearing):
+    """For files: utterances are handed over one at a time, each after the previous turn was answered."""
+
+    def __init__(self, pipeline: HearingPipeline) -> None:
+        super().__init__(pipeline, levels=False)
+        self.turn_done = threading.Event()
+        self.utterances = 0
+
+    def _on_event(self, event: Any) -> None:
+        if isinstance(event, Utterance):
+            self.turn_done.clear()
+            self.utterances += 1
+            self._post(HeardSpeech(event.pcm, event.sample_rate, now()))
+            self.turn_done.wait(300)
+
+
+class WavOut:
+    """The speaker as a WAV file: every reply's audio, in order, with a short pause between turns."""
+
+    available = True
+
+    def __init__(self, path: Path, gap_s: float = 0.4) -> None:
+        self.path = Path(path)
+        self.gap_s = gap_s
+        self._pcm: list[np.ndarray] = []
+        self._rate: int | None = None
+        self._post: Post = lambda _e: None
+        self._seconds: dict[tuple[int, int], float] = {}
+
+    def start(self, post: Post) -> None:
+        self._post = post
+
+    def play(self, chunk: AudioChunk) -> None:
+        pcm = chunk.pcm
+        if self._rate is not None and chunk.sample_rate != self._rate:
+            from audio.resample import resample
+
+            pcm = resample(pcm, chunk.sample_rate, self._rate)
+        self._rate = self._rate or chunk.sample_rate
+        self._pcm.append(pcm.astype(np.float32))
+        key = (chunk.turn_id, chunk.clause_id)
+        self._seconds[key] = self._seconds.get(key, 0.0) + len(pcm) / self._rate
+
+    def finish(self, turn_id: int) -> None:
+        if self._rate:
+            self._pcm.append(np.zeros(int(self.gap_s * self._rate), np.float32))
+        self._post(PlaybackFinished(turn_id))
+
+    def flush(self, turn_id: int) -> PlaybackFlushed:
+        played = {c: s for (t, c), s in self._seconds.items() if t == turn_id}
+        return PlaybackFlushed(turn_id, played, played)  # a file hears everything that was written
+
+    def stop(self) -> None:
+        pass
+
+    def write(self) -> Path | None:
+        if not self._pcm or not self._rate:
+            return None
+        from audio.wav import write_wav
+
+        return write_wav(self.path, np.concatenate(self._pcm), self._rate)

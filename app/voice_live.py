@@ -1,0 +1,94 @@
+"""Live audio ports: the microphone through the hearing pipeline, and the speaker through the callback player,
+whose output feeds the echo canceller as its far-end reference (barge-in without headphones)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from app.conversation import PlaybackFinished, PlaybackFlushed
+from app.events import AudioChunk, ErrorEvent
+from app.settings import Settings
+from app.voice_io import PipelineHearing
+from audio.capture import MicrophoneSource
+from audio.endpoint import EndpointConfig
+from audio.pipeline import build_hearing
+from audio.playback import ClauseTag, DeviceFailed, Drained, FileBackend, Player, SoundDeviceBackend
+
+Post = Callable[[Any], None]
+
+
+class PlayerOut:
+    """AudioOut over :class:`audio.playback.Player` (any backend)."""
+
+    available = True
+
+    def __init__(self, player: Player, backend: Any) -> None:
+        self.player, self.backend = player, backend
+        self._post: Post = lambda _e: None
+        self._finishing: int | None = None
+        self._lock = threading.Lock()
+        player.on_event = self._on_player_event
+
+    def start(self, post: Post) -> None:
+        self._post = post
+        self.backend.start(self.player)
+
+    def play(self, chunk: AudioChunk) -> None:
+        self.player.enqueue(chunk.pcm, chunk.sample_rate, ClauseTag(chunk.turn_id, chunk.clause_id), last=True)
+
+    def finish(self, turn_id: int) -> None:
+        with self._lock:
+            self._finishing = turn_id
+        if self.player.idle:
+            self._post(PlaybackFinished(turn_id))
+
+    def flush(self, turn_id: int) -> PlaybackFlushed:
+        report = self.player.flush(turn_id)
+        return PlaybackFlushed(turn_id, report.heard_seconds(turn_id), report.clause_seconds(turn_id))
+
+    def stop(self) -> None:
+        self.backend.stop()
+
+    def _on_player_event(self, event: Any) -> None:  # audio thread: only hand over
+        if isinstance(event, Drained):
+            with self._lock:
+                finishing = self._finishing
+            if finishing == event.tag.turn_id:
+                self._post(PlaybackFinished(finishing))
+        elif isinstance(event, DeviceFailed):
+            self._post(ErrorEvent(event.message, detail=event.detail))
+
+
+class EnterToTalk:
+    """Terminal push-to-talk: Enter starts talking, Enter again stops (terminals have no key-up events)."""
+
+    def __init__(self, hearing: PipelineHearing, err: TextIO) -> None:
+        self.hearing, self.err, self.pressed = hearing, err, False
+        threading.Thread(target=self._run, name="hearth-ptt", daemon=True).start()
+
+    def _run(self) -> None:
+        print("Press Enter to talk, Enter again when done.", file=self.err)
+        for _line in sys.stdin:
+            self.pressed = not self.pressed
+            self.hearing.push_to_talk(self.pressed)
+            print("[listening…]" if self.pressed else "[sent]", file=self.err)
+
+
+def live_ports(settings: Settings, cfg: EndpointConfig, push_to_talk: bool, out: Path | None,
+               err: TextIO) -> tuple[PipelineHearing, PlayerOut]:
+    """Microphone hearing and a speaker (or a WAV file when ``out`` is given). Raises AudioError with the fix."""
+    a = settings.audio
+    mic = MicrophoneSource(a.input_device or None, on_notice=lambda n: print(f"[{n.message}]", file=err))
+    pipeline, notes = build_hearing(mic, cfg, push_to_talk=push_to_talk,
+                                    aec_backend="webrtc" if a.echo_cancellation else "none")
+    for note in notes:
+        print(f"[{note}]", file=err)
+    player = Player(24000, on_far_end=pipeline.aec.push_far_end, volume=settings.voice.volume)
+    backend = FileBackend(out) if out else SoundDeviceBackend(a.output_device or None)
+    hearing = PipelineHearing(pipeline)
+    if push_to_talk:
+        EnterToTalk(hearing, err)
+    return hearing, PlayerOut(player, backend)

@@ -1,0 +1,160 @@
+"""Builds and runs a voice session for `hearth voice` (terminal front end over app/session.py)."""
+
+from __future__ import annotations
+
+import queue
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from app.clauses import cut_clauses
+from app.conversation import LoopConfig
+from app.events import ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TextDelta
+from app.eyes import FrameError, open_source
+from app.runtime import build_store, make_engine
+from app.session import Session
+from app.session_events import Notice, ReplyHeard, TurnTimeline, UserSaid
+from app.settings import Settings, load_settings
+from app.timeline import append_jsonl, render
+from app.voice_io import PipelineHearing, TurnByTurnHearing, WavOut
+from audio.endpoint import EndpointConfig
+from audio.pipeline import build_hearing
+from audio.sources import WavFileSource
+from audio.types import AudioError
+from models.base import ModelError, Role, SamplingParams
+
+
+@dataclass(frozen=True)
+class VoiceOptions:
+    inputs: tuple[Path, ...] = ()
+    out: Path | None = None
+    timeline: bool = False
+    model: str | None = None
+    stt: str | None = None
+    tts: str | None = None
+    voice: str | None = None
+    look: str = "none"
+    push_to_talk: bool = False
+    max_tokens: int = 300
+    log_file: Path | None = None
+
+
+def pick_tts(settings: Settings, wanted: str | None, err: TextIO) -> str:
+    """The configured voice if installed, else the built-in instant voice (said once, plainly)."""
+    name = wanted or settings.models.tts
+    try:
+        build_store(settings).resolve(name)
+        return name
+    except ModelError:
+        print(f"Voice {name} is not installed; using the instant espeak voice "
+              f"(`hearth models pull {name}` for the natural one).", file=err)
+        return "espeak"
+
+
+def open_eyes(look: str, err: TextIO) -> Any:
+    if look == "none":
+        return None
+    try:
+        return open_source("file", path=look) if Path(look).suffix else open_source(look)
+    except FrameError as exc:
+        print(f"{exc} Continuing without frames.", file=err)
+        return None
+
+
+def endpoint_config(settings: Settings) -> EndpointConfig:
+    return EndpointConfig.from_sensitivity(settings.audio.vad_sensitivity, float(settings.audio.end_pause_ms))
+
+
+class Printer:
+    """Renders session events on a terminal; one method per event type."""
+
+    def __init__(self, out: TextIO, err: TextIO, opts: VoiceOptions) -> None:
+        self.out, self.err, self.opts = out, err, opts
+        self.table: dict[type, Callable[[Any], None]] = {
+            UserSaid: lambda e: print(f"you: {e.text}" + (" [+frame]" if e.images else ""), file=out),
+            TextDelta: lambda e: print(("hearth: " if e.index == 0 else "") + e.text, end="", file=out, flush=True),
+            GenerationDone: lambda e: print(file=out),
+            ReplyHeard: lambda e: print(f"\n[interrupted; heard: “{e.heard_text}”]", file=out),
+            Notice: lambda e: print(f"[{e.message}]", file=err),
+            ErrorEvent: lambda e: print(f"error: {e.message}", file=err),
+            ModelLoaded: lambda e: print(f"[{e.role.value} model {e.model_id} ready in {e.load_seconds:.1f} s]",
+                                         file=err),
+            TurnTimeline: self.timeline,
+        }
+
+    def show(self, event: Any) -> None:
+        handler = self.table.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def timeline(self, event: TurnTimeline) -> None:
+        if self.opts.log_file is not None:
+            append_jsonl(self.opts.log_file, event)
+        if self.opts.timeline:
+            print(render(event), file=self.err)
+
+
+def build_session(opts: VoiceOptions, settings: Settings, sink: Callable[[Any], None], err: TextIO) -> Session:
+    hearing: PipelineHearing
+    cfg = endpoint_config(settings)
+    if opts.inputs:
+        sources = [WavFileSource(p) for p in opts.inputs]
+        from app.voice_files import ConcatSource
+
+        hearing = TurnByTurnHearing(build_hearing(ConcatSource(sources), cfg, aec_backend="none")[0])
+        speaker: Any = WavOut(opts.out or Path("reply.wav"))
+    else:
+        from app.voice_live import live_ports
+
+        hearing, speaker = live_ports(settings, cfg, opts.push_to_talk, opts.out, err)
+    config = LoopConfig(hands_free=not opts.push_to_talk, voice=opts.voice or settings.voice.voice,
+                        speed=settings.voice.speed, sampling=SamplingParams(max_tokens=opts.max_tokens))
+    return Session(lambda post: make_engine(post, settings), sink, cut_clauses, config,
+                   audio_out=speaker, hearing=hearing, frames=open_eyes(opts.look, err))
+
+
+def run_voice(opts: VoiceOptions, out: TextIO, err: TextIO) -> int:
+    loaded = load_settings()
+    for problem in loaded.problems:
+        print(problem.message, file=err)
+    settings = loaded.settings
+    events: queue.Queue[Any] = queue.Queue()
+    try:
+        session = build_session(opts, settings, events.put, err)
+    except (AudioError, ModelError, FrameError) as exc:
+        print(exc, file=err)
+        return 2
+    models = (LoadModel(Role.VLM, opts.model or settings.models.chat), LoadModel(Role.STT, opts.stt or settings.models.stt),
+              LoadModel(Role.TTS, pick_tts(settings, opts.tts, err)))
+    printer = Printer(out, err, opts)
+    session.start(models)
+    try:
+        return _pump(session, events, printer, len(models))
+    finally:
+        session.stop()
+        if isinstance(session.audio_out, WavOut) and (path := session.audio_out.write()):
+            print(f"[replies written to {path}]", file=err)
+
+
+def _pump(session: Session, events: queue.Queue[Any], printer: Printer, n_models: int) -> int:
+    """Show events until the input ends (files) or the user quits (Ctrl-C); 2 if a model failed to load."""
+    loaded = 0
+    hearing = session.hearing
+    while True:
+        try:
+            event = events.get(timeout=0.2)
+        except queue.Empty:
+            if isinstance(hearing, TurnByTurnHearing) and hearing.finished and session.loop.turn is None:
+                return 0
+            continue
+        printer.show(event)
+        if isinstance(event, ModelLoaded):
+            loaded += 1
+        elif isinstance(event, ErrorEvent) and loaded < n_models and not event.turn_id:
+            return 2
+        if isinstance(event, (TurnTimeline, ErrorEvent)) and isinstance(hearing, TurnByTurnHearing):
+            hearing.turn_done.set()
+
+
+
