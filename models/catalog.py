@@ -42,7 +42,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
                  "Qwen3.5 4B, hybrid attention, 262K context (1M with YaRN), sees images; the default brain"),
     CatalogEntry("qwen3.5-9b", "mlx-community/Qwen3.5-9B-OptiQ-4bit", Role.VLM, 5.6, MemoryClass.GB32,
                  "Qwen3.5 9B, hybrid attention, sees images; for 32 GB Macs"),
-    CatalogEntry("whisper-turbo", "mlx-community/whisper-large-v3-turbo", Role.STT, 1.6, MemoryClass.GB8,
+    CatalogEntry("whisper-turbo", "mlx-community/whisper-large-v3-turbo-asr-fp16", Role.STT, 1.6, MemoryClass.GB8,
                  "Whisper large-v3-turbo speech recognition, 99 languages"),
     CatalogEntry("parakeet", "mlx-community/parakeet-tdt-0.6b-v3", Role.STT, 2.5, MemoryClass.GB8,
                  "Parakeet TDT 0.6B v3, fast European-language speech recognition"),
