@@ -1,0 +1,110 @@
+"""Starting the desktop app: settings, theme, first-run check, session, window. Never a hang or a crash without
+models: missing ones open the first-run dialog, and anything still missing becomes a banner with the fix."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Callable
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.gui.bridge import Bridge, NullSession, SessionPort
+from app.gui.first_run import FirstRunDialog, StorePort, find_missing
+from app.gui.main_window import MainWindow
+from app.gui.theme import apply_theme
+from app.settings import ListenMode, Settings, load_settings, save_settings
+from models.base import Role
+
+SessionFactory = Callable[[Settings, Callable[[object], None]], SessionPort]
+
+
+def display_problem() -> str:
+    """Why Qt cannot open a window here ("" when it can): Qt aborts the process instead of raising."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return ""
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return ""
+    return ("No display found for the desktop app. Use `hearth chat` in a terminal, or run it in a desktop "
+            "session (or set QT_QPA_PLATFORM=offscreen for a headless check).")
+
+
+class StartWith:
+    """A session whose ``start`` also queues the model loads (app/session.py takes them as an argument)."""
+
+    def __init__(self, session: Any, models: tuple[Any, ...]) -> None:
+        self.session, self.models = session, models
+
+    def start(self) -> None:
+        self.session.start(self.models)
+
+    def handle(self, intent: object) -> None:
+        self.session.handle(intent)
+
+    def stop(self) -> None:
+        self.session.stop()
+
+
+def real_session(settings: Settings, sink: Callable[[object], None]) -> SessionPort:
+    """A text-and-images session over the engine (voice ports are wired by the voice front end)."""
+    from app.clauses import cut_clauses
+    from app.conversation import LoopConfig
+    from app.events import LoadModel
+    from app.runtime import make_engine
+    from app.session import Session
+
+    config = LoopConfig(hands_free=settings.audio.mode is ListenMode.HANDS_FREE, voice=settings.voice.voice,
+                        speed=settings.voice.speed)
+    session = Session(lambda post: make_engine(post, settings), sink, cut_clauses, config)
+    return StartWith(session, (LoadModel(Role.VLM, settings.models.chat),))
+
+
+def make_session(factory: SessionFactory, settings: Settings, bridge: Bridge) -> tuple[SessionPort, str]:
+    """The session, or a stand-in plus the reason it could not be built."""
+    try:
+        return factory(settings, bridge.post), ""
+    except ImportError:
+        return NullSession(), "The voice loop is not available in this build; run `hearth chat` meanwhile."
+    except Exception as exc:  # noqa: BLE001 - any start-up failure becomes a banner, not a traceback
+        return NullSession(), f"Hearth could not start its conversation engine ({exc}). Run `hearth doctor`."
+
+
+def first_run(store: StorePort, settings: Settings) -> list[str]:
+    """Open the first-run dialog (modal) when configured models are missing; returns the names still missing."""
+    missing = find_missing(store, settings)
+    if missing:
+        FirstRunDialog(store, missing).exec()
+    return [m.name for m in find_missing(store, settings)] if missing else []
+
+
+def build_window(settings: Settings, problems: list[str], factory: SessionFactory) -> MainWindow:
+    bridge = Bridge()
+    session, failure = make_session(factory, settings, bridge)
+    window = MainWindow(session, bridge, settings, save_settings=save_settings)
+    bridge.setParent(window)
+    for message in problems + ([failure] if failure else []):
+        window.banner.show_message(message)
+    QTimer.singleShot(0, session.start)  # after the window shows; start only queues model loads
+    return window
+
+
+def run_app(argv: list[str] | None = None, factory: SessionFactory = real_session) -> int:
+    problem = display_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    app.setApplicationName("Hearth")
+    loaded = load_settings()
+    apply_theme(app, loaded.settings.ui)
+    from app.runtime import build_store
+
+    still_missing = first_run(build_store(loaded.settings), loaded.settings)
+    notes = [p.message for p in loaded.problems]
+    if still_missing:
+        notes.append(f"Not installed yet: {', '.join(still_missing)}. Open Hearth ▸ Settings to pick installed "
+                     "models, or run `hearth models pull NAME`.")
+    window = build_window(loaded.settings, notes, factory)
+    window.show()
+    return app.exec()

@@ -1,0 +1,120 @@
+"""Camera-or-screen preview with "attach this frame": the chosen frame goes with the next message.
+
+Frames arrive as RGB arrays (``show_frame``, e.g. from a frame source through the bridge), from a screen grab, or
+from an image file; attaching emits an ``ImageInput`` on ``attach``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QImage, QPainter, QPalette
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from app.gui.images import qimage_to_rgb, rgb_to_qimage
+from models.base import ImageInput
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif)"
+
+
+class FrameView(QWidget):
+    """The latest frame, scaled to fit with its aspect ratio kept (a placeholder text until there is one)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.image = QImage()
+        self.placeholder = "No frame yet.\nCapture the screen or open an image."
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setMinimumSize(160, 120)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(300, 180)
+
+    def set_image(self, image: QImage) -> None:
+        self.image = image
+        self.update()
+
+    def set_placeholder(self, text: str) -> None:
+        self.image, self.placeholder = QImage(), text
+        self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        pal = self.palette()
+        painter.fillRect(self.rect(), pal.color(QPalette.ColorRole.AlternateBase))
+        if self.image.isNull():
+            painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            return
+        size = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        x, y = (self.width() - size.width()) // 2, (self.height() - size.height()) // 2
+        painter.drawImage(QRect(x, y, size.width(), size.height()), self.image)
+
+
+class PreviewPanel(QWidget):
+    attach = Signal(object)  # ImageInput
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._frame: ImageInput | None = None
+        self.view = FrameView()
+        self.view.setAccessibleName("Frame preview")
+        self.screen_button = QPushButton("Capture screen")
+        self.screen_button.setAccessibleName("Capture the screen into the preview")
+        self.screen_button.clicked.connect(self.capture_screen)
+        self.file_button = QPushButton("Open image…")
+        self.file_button.setAccessibleName("Open an image file into the preview")
+        self.file_button.clicked.connect(self._choose_file)
+        self.attach_button = QPushButton("Attach this frame")
+        self.attach_button.setAccessibleName("Attach this frame to the next message")
+        self.attach_button.setEnabled(False)
+        self.attach_button.clicked.connect(self._attach)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.screen_button)
+        buttons.addWidget(self.file_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.attach_button)
+
+    @property
+    def frame(self) -> ImageInput | None:
+        return self._frame
+
+    def show_frame(self, rgb: np.ndarray) -> None:
+        self._set(ImageInput(rgb=np.ascontiguousarray(rgb, dtype=np.uint8)), rgb_to_qimage(rgb))
+
+    def show_file(self, path: Path) -> None:
+        image = QImage(str(path))
+        if image.isNull():
+            self.view.set_placeholder(f"Cannot open {path.name} as an image.")
+            return
+        self._set(ImageInput(path=Path(path)), image)
+
+    def capture_screen(self) -> None:
+        screen = QGuiApplication.primaryScreen()
+        image = screen.grabWindow(0).toImage() if screen is not None else QImage()
+        if image.isNull():
+            self.view.set_placeholder("The screen cannot be captured here.")
+            return
+        self._set(ImageInput(rgb=qimage_to_rgb(image)), image)
+
+    def _set(self, frame: ImageInput, image: QImage) -> None:
+        self._frame = frame
+        self.view.set_image(image)
+        self.view.setAccessibleDescription(f"{image.width()}×{image.height()} frame")
+        self.attach_button.setEnabled(True)
+
+    def _choose_file(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Open an image", str(Path.home()), IMAGE_FILTER)
+        if name:
+            self.show_file(Path(name))
+
+    def _attach(self) -> None:
+        if self._frame is not None:
+            self.attach.emit(self._frame)

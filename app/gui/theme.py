@@ -1,0 +1,94 @@
+"""Look and feel: readable font sizes, large-text and high-contrast options, and the few styled surfaces
+(conversation bubbles, banner, state pill). Colours come from the platform palette unless high contrast is on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+from app.settings import UiSettings
+
+NORMAL_POINTS = 11
+LARGE_POINTS = 15
+
+
+@dataclass(frozen=True)
+class Colors:
+    window: QColor
+    text: QColor
+    muted: QColor
+    user_bubble: QColor
+    bot_bubble: QColor
+    border: QColor
+    accent: QColor
+    error_bg: QColor
+    error_text: QColor
+
+
+def _mix(a: QColor, b: QColor, t: float) -> QColor:
+    return QColor(round(a.red() * (1 - t) + b.red() * t), round(a.green() * (1 - t) + b.green() * t),
+                  round(a.blue() * (1 - t) + b.blue() * t))
+
+
+def colors_for(palette: QPalette, high_contrast: bool) -> Colors:
+    if high_contrast:
+        black, white, yellow = QColor("#000000"), QColor("#ffffff"), QColor("#ffd400")
+        return Colors(black, white, QColor("#e0e0e0"), QColor("#002a5c"), QColor("#1a1a1a"), white, yellow,
+                      QColor("#ffd400"), black)
+    window, text = palette.color(QPalette.ColorRole.Window), palette.color(QPalette.ColorRole.WindowText)
+    accent = palette.color(QPalette.ColorRole.Highlight)
+    base = palette.color(QPalette.ColorRole.Base)
+    dark = window.lightness() < 128
+    return Colors(window, text, _mix(text, window, 0.45), _mix(base, accent, 0.22 if dark else 0.12),
+                  _mix(base, text, 0.10 if dark else 0.04), _mix(window, text, 0.18), accent,
+                  QColor("#5c1d1d") if dark else QColor("#fdecea"), QColor("#ffdad6") if dark else QColor("#7a1c14"))
+
+
+def high_contrast_palette() -> QPalette:
+    pal = QPalette()
+    black, white, yellow = QColor("#000000"), QColor("#ffffff"), QColor("#ffd400")
+    for role in (QPalette.ColorRole.Window, QPalette.ColorRole.Base, QPalette.ColorRole.Button,
+                 QPalette.ColorRole.AlternateBase, QPalette.ColorRole.ToolTipBase):
+        pal.setColor(role, black)
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText,
+                 QPalette.ColorRole.ToolTipText, QPalette.ColorRole.BrightText, QPalette.ColorRole.PlaceholderText):
+        pal.setColor(role, white)
+    pal.setColor(QPalette.ColorRole.Highlight, yellow)
+    pal.setColor(QPalette.ColorRole.HighlightedText, black)
+    pal.setColor(QPalette.ColorRole.Link, yellow)
+    return pal
+
+
+def stylesheet(c: Colors, high_contrast: bool) -> str:
+    width = 2 if high_contrast else 1
+    return f"""
+    QFrame#bubble[speaker="user"] {{ background: {c.user_bubble.name()}; border-radius: 12px;
+        border: {width}px solid {c.border.name() if high_contrast else c.user_bubble.name()}; }}
+    QFrame#bubble[speaker="assistant"] {{ background: {c.bot_bubble.name()}; border-radius: 12px;
+        border: {width}px solid {c.border.name()}; }}
+    QLabel#bubbleText[partial="true"] {{ color: {c.muted.name()}; font-style: italic; }}
+    QLabel#bubbleMeta {{ color: {c.muted.name()}; }}
+    QLabel#sectionTitle {{ font-weight: 600; }}
+    QLabel#hint {{ color: {c.muted.name()}; }}
+    QFrame#banner {{ background: {c.error_bg.name()}; border-radius: 8px; }}
+    QFrame#banner QLabel {{ color: {c.error_text.name()}; }}
+    QPushButton#pushToTalk {{ font-weight: 600; padding: 10px 22px; }}
+    QPushButton#pushToTalk:pressed, QPushButton#pushToTalk:checked {{ background: {c.accent.name()};
+        color: {"#000000" if high_contrast else "#ffffff"}; }}
+    """
+
+
+def apply_theme(app: QApplication, ui: UiSettings) -> Colors:
+    """Apply font size, palette and style sheet to the whole application; returns the colours used."""
+    if not hasattr(app, "_hearth_default_palette"):
+        app._hearth_default_palette = QPalette(app.palette())  # type: ignore[attr-defined]
+    palette = high_contrast_palette() if ui.high_contrast else app._hearth_default_palette  # type: ignore
+    app.setPalette(palette)
+    font = QFont(app.font())
+    font.setPointSize(LARGE_POINTS if ui.large_text else NORMAL_POINTS)
+    app.setFont(font)
+    c = colors_for(palette, ui.high_contrast)
+    app.setStyleSheet(stylesheet(c, ui.high_contrast))
+    return c

@@ -1,0 +1,99 @@
+"""Render the main window mid-conversation to a PNG, offscreen (or under xvfb), for review.
+
+    uv run python scripts/screenshot.py OUT.png [--large-text] [--high-contrast] [--size 1180x780]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def demo_frame(h: int = 240, w: int = 320) -> np.ndarray:
+    """A synthetic 'camera' frame: a soft gradient with a few shapes."""
+    y, x = np.mgrid[0:h, 0:w]
+    rgb = np.stack([120 + 80 * x / w, 150 + 60 * y / h, 200 - 60 * x / w], axis=-1)
+    rgb[(x - w * 0.35) ** 2 + (y - h * 0.55) ** 2 < (h * 0.2) ** 2] = (230, 120, 60)
+    rgb[(abs(x - w * 0.7) < w * 0.1) & (abs(y - h * 0.45) < h * 0.2)] = (60, 90, 160)
+    return rgb.astype(np.uint8)
+
+
+def script(frame: np.ndarray) -> list[object]:
+    from app.events import GenerationDone, GenerationStats, ModelLoaded, TextDelta, TranscriptEvent
+    from app.session_events import LoopState, MemoryStats, MicLevel, Stage, StageMark, StateChanged, TurnTimeline
+    from app.session_events import UserSaid
+    from models.base import ImageInput, Role
+
+    stats = GenerationStats(48, 31, 0.42, 38.0, 410.0, 3.1, kv_tokens=1843, kv_bytes=5_100_000)
+    reply1 = "Hi! I'm listening. Ask me anything, or show me something with the camera or your screen."
+    reply2 = ("That's an orange circle next to a dark blue rectangle on a soft blue-green background — "
+              "it looks like a simple diagram or a test pattern.")
+    events: list[object] = [
+        ModelLoaded(Role.VLM, "qwen3.5-4b", 6.4, supports_images=True),
+        ModelLoaded(Role.TTS, "kokoro", 1.1),
+        UserSaid(1, "Hello Hearth, can you hear me?"),
+        GenerationDone(1, reply1, stats, "stop"),
+        UserSaid(2, "What is this?", (ImageInput(rgb=frame),)),
+        GenerationDone(2, reply2, stats, "stop"),
+        TranscriptEvent(3, "and what colour is the", partial=True, audio_seconds=1.2),
+        StateChanged(LoopState.LISTENING, 3),
+        MicLevel(-18.0, voice=True),
+        MemoryStats(tokens=1843, bytes=5_100_000, bf16_bytes=19_400_000, tokens_that_fit=60_300),
+    ]
+    for turn, (stt, first, clause, audio, done) in enumerate(
+            [(0.21, 0.52, 0.71, 0.83, 2.2), (0.18, 0.95, 1.18, 1.31, 3.0)], start=1):
+        marks = [StageMark(Stage.END_OF_SPEECH, 0.0), StageMark(Stage.FINAL_TRANSCRIPT, stt),
+                 StageMark(Stage.FIRST_TOKEN, first), StageMark(Stage.FIRST_CLAUSE, clause),
+                 StageMark(Stage.FIRST_AUDIO, audio), StageMark(Stage.REPLY_DONE, done)]
+        events.append(TurnTimeline(turn, tuple(marks), cold_load_s=6.4 if turn == 1 else 0.0))
+    return events
+
+
+def render(out: Path, large: bool, contrast: bool, size: tuple[int, int]) -> None:
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui.bridge import Bridge, NullSession
+    from app.gui.main_window import MainWindow
+    from app.gui.theme import apply_theme
+    from app.settings import Settings, UiSettings
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    settings = Settings(ui=UiSettings(large_text=large, high_contrast=contrast))
+    apply_theme(app, settings.ui)
+    bridge = Bridge()
+    window = MainWindow(NullSession(), bridge, settings)
+    window.resize(*size)
+    frame = demo_frame()
+    window.preview.show_frame(frame)
+    for event in script(frame):
+        bridge.post(event)
+    window.show()
+    for _ in range(5):
+        app.processEvents()
+    window.grab().save(str(out))
+    print(f"wrote {out}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--large-text", action="store_true")
+    parser.add_argument("--high-contrast", action="store_true")
+    parser.add_argument("--size", default="1180x860", help="window size WxH")
+    args = parser.parse_args()
+    w, h = (int(v) for v in args.size.lower().split("x"))
+    render(args.out, args.large_text, args.high_contrast, (w, h))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,156 @@
+"""The window over a fake session: push-to-talk, partial transcripts, typed turns, model swap, errors."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Qt
+
+from app.events import ErrorEvent, TranscriptEvent
+from app.gui.conversation_view import Who
+from app.session_events import LoopState, PushToTalk, SendText, StateChanged, SwapModel
+from models.base import ImageInput, Role
+
+
+def replies(window):
+    return [m.text for m in window.conversation.messages() if m.who is Who.ASSISTANT]
+
+
+def test_push_to_talk_button_drives_the_session_and_the_reply_appears(harness, qtbot):
+    w, session = harness.window, harness.session
+    qtbot.mousePress(w.talk.talk, Qt.MouseButton.LeftButton)
+    assert [type(i) for i in session.intents] == [PushToTalk]
+    assert session.intents[-1].pressed and w.talk.talking
+    qtbot.mouseRelease(w.talk.talk, Qt.MouseButton.LeftButton)
+    assert [i.pressed for i in session.intents if isinstance(i, PushToTalk)] == [True, False]
+    qtbot.waitUntil(lambda: replies(w) == [session.reply])
+    users = [m for m in w.conversation.messages() if m.who is Who.USER]
+    assert [(m.text, m.partial) for m in users] == [(session.spoken, False)]
+    assert w.talk.state.state is LoopState.LISTENING
+
+
+def test_holding_space_talks_unless_typing_and_ctrl_space_talks_anywhere(harness, qtbot):
+    w, session = harness.window, harness.session
+    w.conversation.setFocus()
+    qtbot.keyPress(w.conversation, Qt.Key.Key_Space)
+    qtbot.keyPress(w.conversation, Qt.Key.Key_Space)  # a second press while held changes nothing
+    qtbot.keyRelease(w.conversation, Qt.Key.Key_Space)
+    assert [i.pressed for i in session.intents if isinstance(i, PushToTalk)] == [True, False]
+    qtbot.waitUntil(lambda: len(replies(w)) == 1)
+    w.compose.text.setFocus()
+    qtbot.keyClick(w.compose.text, Qt.Key.Key_Space)  # typing a space is just a space
+    assert w.compose.text.text() == " "
+    assert len([i for i in session.intents if isinstance(i, PushToTalk)]) == 2
+    qtbot.keyPress(w.compose.text, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
+    assert w.talk.talking
+    qtbot.keyRelease(w.compose.text, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
+    assert [i.pressed for i in session.intents if isinstance(i, PushToTalk)] == [True, False, True, False]
+    assert w.compose.text.text() == " "
+
+
+def test_partial_transcripts_are_muted_and_replaced_by_the_final_one(harness, qtbot):
+    w, bridge = harness.window, harness.bridge
+
+    def speak():
+        bridge.post(StateChanged(LoopState.TRANSCRIBING, 7))
+        bridge.post(TranscriptEvent(7, "turn on", partial=True, audio_seconds=0.5))
+        bridge.post(TranscriptEvent(7, "turn on the", partial=True, audio_seconds=0.8))
+
+    t = threading.Thread(target=speak)
+    t.start()
+    t.join()
+    qtbot.waitUntil(lambda: [m.text for m in w.conversation.messages()] == ["turn on the"])
+    bubble = w.conversation._bubbles[(Who.USER, 7)]
+    assert bubble.partial and bubble.label.property("partial") == "true"
+    assert "still listening" in bubble.accessibleName()
+    assert w.talk.state.label.text() == "Transcribing"
+    bridge.post(TranscriptEvent(7, "turn on the lights", partial=False, audio_seconds=1.0))
+    qtbot.waitUntil(lambda: not w.conversation.messages()[0].partial)
+    shown = w.conversation.messages()
+    assert [(m.text, m.partial, m.turn_id) for m in shown] == [("turn on the lights", False, 7)]
+    assert bubble.label.property("partial") == "false"
+
+
+def test_typed_message_with_an_attached_frame(harness, qtbot):
+    import numpy as np
+
+    w, session = harness.window, harness.session
+    w.preview.show_frame(np.full((40, 60, 3), 200, np.uint8))
+    qtbot.mouseClick(w.preview.attach_button, Qt.MouseButton.LeftButton)
+    assert "captured frame 60×40" in w.compose.attached.text()
+    qtbot.keyClicks(w.compose.text, "what is this")
+    qtbot.keyClick(w.compose.text, Qt.Key.Key_Return)
+    sent = [i for i in session.intents if isinstance(i, SendText)]
+    assert len(sent) == 1 and sent[0].text == "what is this" and sent[0].images[0].rgb.shape == (40, 60, 3)
+    assert w.compose.text.text() == "" and w.compose.images == ()
+    qtbot.waitUntil(lambda: replies(w) == [session.reply])
+    users = [m for m in w.conversation.messages() if m.who is Who.USER]
+    assert len(users) == 1 and users[0].turn_id is not None  # the pending bubble was confirmed, not duplicated
+    assert w.conversation._bubbles[(Who.USER, users[0].turn_id)].images.count() >= 1
+
+
+def test_model_swap_keeps_the_conversation(harness, qtbot):
+    w, session = harness.window, harness.session
+    for text in ("first question", "second question"):
+        w.compose.text.setText(text)
+        w.compose.send()
+        qtbot.waitUntil(lambda: len(replies(w)) == (1 if text.startswith("first") else 2))
+    before = w.conversation.messages()
+    combo = w.picker.chat
+    combo.setCurrentIndex(combo.findData("qwen3.5-2b"))
+    combo.activated.emit(combo.currentIndex())
+    assert session.intents[-1] == SwapModel(Role.VLM, "qwen3.5-2b")
+    assert "conversation is kept" in w.picker.status.text()
+    qtbot.waitUntil(lambda: "qwen3.5-2b ready" in w.picker.status.text())
+    assert w.conversation.messages() == before
+    w.compose.text.setText("third question")
+    w.compose.send()
+    qtbot.waitUntil(lambda: len(replies(w)) == 3)
+    assert [m.text for m in w.conversation.messages()][:4] == [m.text for m in before]
+
+
+def test_an_error_is_a_banner_and_the_typed_text_comes_back(harness, qtbot):
+    w, session = harness.window, harness.session
+    session.handle = lambda intent: session.intents.append(intent)  # this session takes nothing
+    w.compose.text.setText("please remember this")
+    w.compose.send()
+    assert w.compose.text.text() == ""
+    harness.bridge.post(ErrorEvent("No chat model is loaded. Pick one in Hearth ▸ Settings."))
+    qtbot.waitUntil(lambda: w.banner.isVisible())
+    assert "Pick one" in w.banner.message.text()
+    assert w.compose.text.text() == "please remember this"
+    assert w.conversation.messages()[0].text == "please remember this"
+    harness.bridge.post(ErrorEvent("A second problem."))
+    qtbot.waitUntil(lambda: w.banner.more.text() == "+1 more")
+    qtbot.mouseClick(w.banner.dismiss, Qt.MouseButton.LeftButton)
+    assert w.banner.message.text() == "A second problem."
+    qtbot.mouseClick(w.banner.dismiss, Qt.MouseButton.LeftButton)
+    assert not w.banner.isVisible()
+
+
+def test_stop_button_and_escape_send_stop_reply(harness, qtbot):
+    from app.session_events import StopReply
+
+    w, session = harness.window, harness.session
+    qtbot.mouseClick(w.compose.stop_button, Qt.MouseButton.LeftButton)
+    assert session.intents == [StopReply()]
+    w.activateWindow()
+    w.conversation.setFocus()
+    qtbot.keyClick(w.conversation, Qt.Key.Key_Escape)
+    assert session.intents == [StopReply(), StopReply()]
+
+
+def test_image_inputs_from_files_show_inline(harness, qtbot, tmp_path):
+    from PySide6.QtGui import QColor, QImage
+
+    path = tmp_path / "pic.png"
+    img = QImage(30, 20, QImage.Format.Format_RGB888)
+    img.fill(QColor("red"))
+    img.save(str(path))
+    from app.session_events import UserSaid
+
+    harness.bridge.post(UserSaid(3, "look", (ImageInput(path=path),)))
+    qtbot.waitUntil(lambda: len(harness.window.conversation.messages()) == 1)
+    bubble = harness.window.conversation._bubbles[(Who.USER, 3)]
+    thumb = bubble.images.itemAt(0).widget()
+    assert thumb.pixmap().width() == 30 and thumb.accessibleName() == "image pic.png"
