@@ -139,17 +139,22 @@ def _forced_cut(text: str, limit: int, breaks: list[tuple[int, Break]]) -> int:
 class ClauseSegmenter:
     """Stateful wrapper over the pure cutting rules: ``feed(delta) -> [Clause]``, ``flush() -> [Clause]``."""
 
-    def __init__(self, config: SegmenterConfig = SegmenterConfig()) -> None:
+    def __init__(self, config: SegmenterConfig = SegmenterConfig(), start_index: int = 0) -> None:
         self.config = config
         self._buf = ""
         self._code_info: str | None = None  # inside a fenced block: its info string
         self._code_raw = ""
-        self._index = 0
+        self._index = start_index
         self._orphan_raw = ""  # raw text that had nothing to say, carried into the next clause
 
     def feed(self, delta: str) -> list[Clause]:
         self._buf += delta
         return self._drain(final=False)
+
+    @property
+    def pending_text(self) -> str:
+        """The text fed but not yet cut into a clause (an open code block included)."""
+        return (self._code_raw + self._buf) if self._code_info is not None else self._buf
 
     def flush(self) -> list[Clause]:
         """The rest of the reply (call once at the end); the segmenter is then empty and reusable."""
@@ -239,3 +244,14 @@ def segment(text: str, config: SegmenterConfig = SegmenterConfig()) -> list[Clau
     """All clauses of a complete text (the same cuts the streaming segmenter makes when fed it at once)."""
     seg = ClauseSegmenter(config)
     return seg.feed(text) + seg.flush()
+
+
+def cut_clauses(pending: str, first: bool, final: bool) -> tuple[tuple[str, ...], str]:
+    """The pure form the conversation loop uses (its ``ClauseCutter``): the speakable clauses complete in
+    ``pending`` and the text left over, to be passed back with the next delta. ``first``: no clause of this reply
+    has been cut yet (so the early first-clause rule applies); ``final``: the reply is complete."""
+    seg = ClauseSegmenter(start_index=0 if first else 1)
+    clauses = seg.feed(pending)
+    if final:
+        return tuple(c.text for c in clauses + seg.flush()), ""
+    return tuple(c.text for c in clauses), seg.pending_text

@@ -134,3 +134,18 @@ def test_flush_resets_for_the_next_reply():
 def test_nothing_speakable_gives_no_clause():
     assert segment("") == []
     assert segment("🎉 --- ***\n\n") == []
+
+
+def test_pure_cutter_for_the_conversation_loop_matches_the_streaming_segmenter():
+    from app.speech_segmenter import cut_clauses
+
+    text = "Sure, here it is:\n```py\nx = 1. 2\n```\nDr. Who said hi. Then a longer second sentence here! 🎉 End"
+    for step in (1, 4, 9):
+        pending, spoken = "", []
+        for i in range(0, len(text), step):
+            clauses, pending = cut_clauses(pending + text[i : i + step], first=not spoken, final=False)
+            spoken += clauses
+        spoken += cut_clauses(pending, first=not spoken, final=True)[0]
+        assert spoken == texts(segment(text)), step
+    assert cut_clauses("Hello there", first=True, final=False) == ((), "Hello there")
+    assert cut_clauses("```\ncode", first=False, final=False) == ((), "```\ncode")
