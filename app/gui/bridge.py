@@ -63,6 +63,12 @@ class Bridge(QObject):
     def on_unhandled(self, handler: Handler) -> None:
         self._fallbacks.append(handler)
 
+    def clear(self) -> None:
+        """Drop all handlers: breaks the widget → bridge → handler → widget cycle so widgets die
+        deterministically (a cycle collected later by Python's GC can crash Qt mid-dispatch)."""
+        self._handlers.clear()
+        self._fallbacks.clear()
+
     @Slot(object)
     def _dispatch(self, event: object) -> None:
         handlers = self._handlers.get(type(event)) or self._fallbacks

@@ -281,3 +281,7 @@ class FirstRunDialog(QDialog):
     def reject(self) -> None:
         self.installer.cancel.set()
         super().reject()
+
+    def done(self, result: int) -> None:
+        super().done(result)
+        self.bridge.clear()

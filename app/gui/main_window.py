@@ -211,6 +211,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         QApplication.instance().removeEventFilter(self)
         self.session.stop()
+        self.bridge.clear()
         super().closeEvent(event)
 
 
