@@ -136,6 +136,7 @@ _TIME_RE = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
 _RANGE_RE = re.compile(rf"(?<![\w.])({_NUM})\s?[-–]\s?({_NUM})(?![\w.])")
 _YEAR_RE = re.compile(r"(?<![\w.,$])(1[1-9]\d\d|20\d\d)(?![\w,]|\.\d)")
 _DECADE_RE = re.compile(r"(?<![\w.,$])(1[1-9]\d0|20\d0)'?s\b")
+_TIMES_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[x×](?![\w])")
 _NUMBER_RE = re.compile(rf"(?<![\w.])(-?(?:{_NUM}))")
 
 
@@ -188,7 +189,14 @@ def replace_numbers(text: str) -> str:
     text = _RANGE_RE.sub(lambda m: f"{number_to_words(m.group(1))} to {number_to_words(m.group(2))}", text)
     text = _DECADE_RE.sub(lambda m: _plural(year_words(int(m.group(1)))), text)
     text = _YEAR_RE.sub(lambda m: year_words(int(m.group(1))), text)
-    return _NUMBER_RE.sub(lambda m: number_to_words(m.group(1)), text)
+    text = _TIMES_RE.sub(lambda m: f"{number_to_words(m.group(1))} times", text)
+    return _NUMBER_RE.sub(_plain_number, text)
+
+
+def _plain_number(m: re.Match[str]) -> str:
+    words = number_to_words(m.group(1))
+    glued = m.end() < len(m.string) and m.string[m.end()].isalpha()  # "10am", "4K"
+    return words + " " if glued else words
 
 
 def _plural(words: str) -> str:

@@ -43,6 +43,7 @@ def test_ordinals_years_and_decimals():
         ("A & B = C + D", "A and B equals C plus D"),
         ("Great job 🎉👍🏽!", "Great job!"),
         ("No. 5 is the #1 hit", "number five is the number one hit"),
+        ("It is 3x faster at 10am in 4K.", "It is three times faster at ten am in four K."),
     ],
 )
 def test_speakable(text, spoken):
