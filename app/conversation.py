@@ -14,7 +14,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 
 from app.conversation_log import Transcript
-from app.events import AudioChunk, ErrorEvent, Generate, GenerationDone, Synthesize, TextDelta, Transcribe
+from app.events import AudioChunk, ErrorEvent, Generate, GenerationDone, ModelLoaded, Synthesize, TextDelta, Transcribe
 from app.events import TranscriptEvent
 from app.session_events import LoopState, Notice, ReplyHeard, Stage, StateChanged, UserSaid
 from app.turn import SpokenClause, Turn, heard_text
@@ -48,6 +48,19 @@ class HeardSpeech:
     pcm: np.ndarray = field(repr=False, compare=False)
     sample_rate: int = 16000
     t_end: float = 0.0
+
+
+@dataclass(frozen=True)
+class SpeechBegan:
+    """The user started speaking (voice activity); partial transcripts may follow."""
+
+
+@dataclass(frozen=True)
+class PartialSpeech:
+    """The audio of the utterance so far, for a partial transcript (low engine priority)."""
+
+    pcm: np.ndarray = field(repr=False, compare=False)
+    sample_rate: int = 16000
 
 
 @dataclass(frozen=True)
@@ -124,6 +137,7 @@ class Loop:
     stt_turn: int | None = None  # the utterance being transcribed
     stt_end: float = 0.0
     after_flush: UserInput | None = None
+    partial_pending: bool = False  # at most one partial transcription in flight
     next_id: int = 1
 
     @property
@@ -152,12 +166,39 @@ def _phase(loop: Loop, phase: LoopState, cmds: Commands) -> Loop:
     return replace(loop, phase=phase)
 
 
+def _with_stt_turn(loop: Loop) -> Loop:
+    if loop.stt_turn is not None:
+        return loop
+    return replace(loop, stt_turn=loop.next_id, next_id=loop.next_id + 1, partial_pending=False)
+
+
+def on_speech_began(loop: Loop, ev: SpeechBegan, cut: ClauseCutter) -> tuple[Loop, Commands]:
+    return _with_stt_turn(loop), []
+
+
+def on_partial(loop: Loop, ev: PartialSpeech, cut: ClauseCutter) -> tuple[Loop, Commands]:
+    loop = _with_stt_turn(loop)
+    if loop.partial_pending:
+        return loop, []
+    request = Transcribe(loop.stt_turn or 0, ev.pcm, ev.sample_rate, partial=True)
+    return replace(loop, partial_pending=True), [Submit(request)]
+
+
 def on_heard(loop: Loop, ev: HeardSpeech, cut: ClauseCutter) -> tuple[Loop, Commands]:
-    cmds: Commands = [Submit(Transcribe(loop.next_id, ev.pcm, ev.sample_rate))]
-    loop = replace(loop, stt_turn=loop.next_id, stt_end=ev.t_end, next_id=loop.next_id + 1)
+    loop = _with_stt_turn(loop)
+    cmds: Commands = [Submit(Transcribe(loop.stt_turn or 0, ev.pcm, ev.sample_rate))]
+    loop = replace(loop, stt_end=ev.t_end)
     if loop.turn is None:
         loop = _phase(loop, LoopState.TRANSCRIBING, cmds)
     return loop, cmds
+
+
+def on_loaded(loop: Loop, ev: ModelLoaded, cut: ClauseCutter) -> tuple[Loop, Commands]:
+    """Cold loads during a turn are counted apart from its latency."""
+    if loop.turn is not None:
+        turn = replace(loop.turn, cold_load_s=loop.turn.cold_load_s + ev.load_seconds)
+        loop = replace(loop, turn=turn)
+    return loop, [Publish(ev)]
 
 
 def on_transcript(loop: Loop, ev: TranscriptEvent, cut: ClauseCutter) -> tuple[Loop, Commands]:
@@ -165,7 +206,9 @@ def on_transcript(loop: Loop, ev: TranscriptEvent, cut: ClauseCutter) -> tuple[L
     if ev.turn_id != loop.stt_turn:
         return loop, []
     cmds: Commands = [Publish(ev)]
-    if not ev.partial and not ev.text.strip():
+    if ev.partial:
+        return replace(loop, partial_pending=False), cmds
+    if not ev.text.strip():
         loop = replace(loop, stt_turn=None)
         if loop.turn is None:
             loop = _phase(loop, loop.resting, cmds)
@@ -322,6 +365,9 @@ def on_error(loop: Loop, ev: ErrorEvent, cut: ClauseCutter) -> tuple[Loop, Comma
 
 Handler = Callable[[Loop, Any, ClauseCutter], tuple[Loop, Commands]]
 HANDLERS: dict[type, Handler] = {
+    SpeechBegan: on_speech_began,
+    PartialSpeech: on_partial,
+    ModelLoaded: on_loaded,
     HeardSpeech: on_heard,
     TranscriptEvent: on_transcript,
     UserInput: on_user_input,

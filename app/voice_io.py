@@ -12,14 +12,15 @@ from typing import Any, Callable
 
 import numpy as np
 
-from app.conversation import HeardSpeech, PlaybackFinished, PlaybackFlushed
+from app.conversation import HeardSpeech, PartialSpeech, PlaybackFinished, PlaybackFlushed, SpeechBegan
 from app.events import AudioChunk, ErrorEvent, now
 from app.session_events import MicLevel
 from audio.pipeline import HearingPipeline
-from audio.types import AudioError, Utterance
+from audio.types import AudioError, SpeechStarted, Utterance
 
 Post = Callable[[Any], None]
 LEVEL_EVERY_S = 0.05
+PARTIAL_EVERY_S = 1.0  # a partial transcript of the open utterance this often
 
 
 def dbfs(pcm: np.ndarray) -> float:
@@ -30,9 +31,11 @@ def dbfs(pcm: np.ndarray) -> float:
 class PipelineHearing:
     """Runs a hearing pipeline on its own thread and posts ``HeardSpeech`` and ``MicLevel`` to the session."""
 
-    def __init__(self, pipeline: HearingPipeline, levels: bool = True) -> None:
+    def __init__(self, pipeline: HearingPipeline, levels: bool = True, partials: bool = True) -> None:
         self.pipeline = pipeline
         self._levels = levels
+        self._partials = partials
+        self._speech_since: float | None = None
         self._post: Post = lambda _e: None
         self._thread = threading.Thread(target=self._run, name="hearth-hearing", daemon=True)
         self._stream_t = 0.0
@@ -49,6 +52,7 @@ class PipelineHearing:
                 for event in self.pipeline.process_block(block.pcm):
                     self._on_event(event)
                 self._level(block.pcm)
+                self._partial(block.t_end)
             for event in self.pipeline.endpointer.flush():
                 self._on_event(event)
         except AudioError as exc:
@@ -60,8 +64,19 @@ class PipelineHearing:
             self._last_level = t
             self._post(MicLevel(dbfs(pcm), voice=self.pipeline.endpointer.current_audio() is not None))
 
+    def _partial(self, stream_t: float) -> None:
+        if self._partials and self._speech_since is not None and stream_t - self._speech_since >= PARTIAL_EVERY_S:
+            audio = self.pipeline.endpointer.current_audio()
+            self._speech_since = stream_t
+            if audio is not None and len(audio):
+                self._post(PartialSpeech(audio, 16000))
+
     def _on_event(self, event: Any) -> None:
+        if isinstance(event, SpeechStarted):
+            self._speech_since = event.t_detected
+            self._post(SpeechBegan())
         if isinstance(event, Utterance):
+            self._speech_since = None
             # map stream time to monotonic time: the end of speech was (stream now - t_end) seconds ago
             t_end = now() - max(0.0, self._stream_t - event.t_end)
             self._post(HeardSpeech(event.pcm, event.sample_rate, t_end))

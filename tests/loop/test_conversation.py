@@ -220,3 +220,29 @@ def test_push_to_talk_rests_idle():
     turn = loop.turn.turn_id
     loop, cmds = run(loop, GenerationDone(turn, "ok", STATS, "stop"))
     assert loop.phase is LoopState.IDLE
+
+
+def test_partial_transcripts_one_at_a_time_then_final_with_the_same_turn():
+    from app.conversation import PartialSpeech, SpeechBegan
+
+    loop, _ = run(Loop(), SpeechBegan())
+    stt = loop.stt_turn
+    loop, cmds = run(loop, PartialSpeech(np.zeros(16000, np.float32)), PartialSpeech(np.zeros(32000, np.float32)))
+    partials = submitted(cmds, Transcribe)
+    assert len(partials) == 1 and partials[0].partial and partials[0].turn_id == stt  # no pile-up
+    loop, cmds = run(loop, TranscriptEvent(stt, "what is", partial=True, audio_seconds=1.0),
+                     PartialSpeech(np.zeros(32000, np.float32)))
+    assert published(cmds, TranscriptEvent)[0].text == "what is" and len(submitted(cmds, Transcribe)) == 1
+    loop, cmds = run(loop, HeardSpeech(np.zeros(40000, np.float32), t_end=2.0))
+    final = submitted(cmds, Transcribe)[0]
+    assert not final.partial and final.turn_id == stt
+
+
+def test_cold_model_load_during_a_turn_is_reported_apart():
+    from app.events import ModelLoaded
+    from models.base import Role
+
+    loop, _ = run(Loop(config=LoopConfig(speak=False)), UserInput("hi"))
+    turn = loop.turn.turn_id
+    loop, cmds = run(loop, ModelLoaded(Role.TTS, "kokoro", 2.5), GenerationDone(turn, "ok", STATS, "stop"))
+    assert published(cmds, TurnTimeline)[0].cold_load_s == 2.5
