@@ -1,6 +1,7 @@
 """Render the main window mid-conversation to a PNG, offscreen (or under xvfb), for review.
 
-    uv run python scripts/screenshot.py OUT.png [--large-text] [--high-contrast] [--size 1180x780]
+    uv run python scripts/screenshot.py OUT.png [--large-text] [--high-contrast] [--size 1180x860]
+    uv run python scripts/screenshot.py OUT.png --dialog first-run|settings
 """
 
 from __future__ import annotations
@@ -56,7 +57,32 @@ def script(frame: np.ndarray) -> list[object]:
     return events
 
 
-def render(out: Path, large: bool, contrast: bool, size: tuple[int, int]) -> None:
+class _NoStore:
+    offline = False
+
+    def resolve(self, model_id: str) -> None:
+        from models.base import ModelError
+
+        raise ModelError(f"{model_id} is not installed")
+
+
+def dialog_widget(name: str, settings: object) -> object:
+    from app.gui.first_run import FirstRunDialog, find_missing
+    from app.gui.settings_dialog import DeviceLists, SettingsDialog
+
+    if name == "settings":
+        devices = DeviceLists(("MacBook Pro Microphone", "USB Headset"), ("MacBook Pro Speakers", "USB Headset"))
+        return SettingsDialog(settings, devices=devices)
+    dialog = FirstRunDialog(_NoStore(), find_missing(_NoStore(), settings))
+    dialog.table.topLevelItem(0).setText(3, "1.2 GB of 3.0 GB")
+    dialog.progress.show()
+    dialog.progress.setRange(0, 1000)
+    dialog.progress.setValue(400)
+    dialog.status.setText("Downloading qwen3.5-4b…")
+    return dialog
+
+
+def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog: str | None = None) -> None:
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -69,6 +95,14 @@ def render(out: Path, large: bool, contrast: bool, size: tuple[int, int]) -> Non
     app = QApplication.instance() or QApplication([sys.argv[0]])
     settings = Settings(ui=UiSettings(large_text=large, high_contrast=contrast))
     apply_theme(app, settings.ui)
+    if dialog:
+        widget = dialog_widget(dialog, settings)
+        widget.show()
+        for _ in range(5):
+            app.processEvents()
+        widget.grab().save(str(out))
+        print(f"wrote {out}")
+        return
     bridge = Bridge()
     window = MainWindow(NullSession(), bridge, settings)
     window.resize(*size)
@@ -89,9 +123,10 @@ def main() -> int:
     parser.add_argument("--large-text", action="store_true")
     parser.add_argument("--high-contrast", action="store_true")
     parser.add_argument("--size", default="1180x860", help="window size WxH")
+    parser.add_argument("--dialog", choices=("first-run", "settings"), help="render this dialog instead")
     args = parser.parse_args()
     w, h = (int(v) for v in args.size.lower().split("x"))
-    render(args.out, args.large_text, args.high_contrast, (w, h))
+    render(args.out, args.large_text, args.high_contrast, (w, h), args.dialog)
     return 0
 
 

@@ -160,7 +160,7 @@ class FirstRunDialog(QDialog):
         self.status = QLabel(objectName="hint", wordWrap=True)
         self.status.setAccessibleName("Installation status")
         total = sum(m.size_gb for m in self.missing)
-        intro = QLabel(f"Hearth runs entirely on this computer. It needs these models (about {total:g} GB). "
+        intro = QLabel(f"Hearth runs entirely on this computer. It needs these models (about {total:.1f} GB). "
                        "Download them now, or import folders copied from another machine.", wordWrap=True)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)

@@ -61,7 +61,7 @@ def summary(timeline: TurnTimeline) -> str:
 
 
 class LatencyChart(QWidget):
-    ROW, GAP, LABEL_W = 16, 8, 58
+    ROW, GAP = 16, 8
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,14 +79,18 @@ class LatencyChart(QWidget):
         self.updateGeometry()
         self.update()
 
+    @property
+    def label_w(self) -> int:
+        return QFontMetrics(self.font()).horizontalAdvance("Turn 00") + 10
+
     def _legend_items(self, width: int) -> list[tuple[str, str, int, int]]:
         """(name, colour, x, line) for each legend entry, wrapped to ``width``."""
         fm = QFontMetrics(self.font())
-        x, line, out = self.LABEL_W, 0, []
+        x, line, out = self.label_w, 0, []
         for name, color in [*SEGMENT_NAME.values(), ("barge-in", "#d93025")]:
             w = 14 + fm.horizontalAdvance(name) + 14
-            if x + w > width and x > self.LABEL_W:
-                x, line = self.LABEL_W, line + 1
+            if x + w > width and x > self.label_w:
+                x, line = self.label_w, line + 1
             out.append((name, color, x, line))
             x += w
         return out
@@ -97,16 +101,20 @@ class LatencyChart(QWidget):
 
     def _height_for(self, rows: int) -> int:
         fm = QFontMetrics(self.font())
-        return max(1, rows) * (self.ROW + self.GAP) + fm.height() + 8 + self._legend_h()
+        note = fm.height() + 4 if self.cold_note() else 0
+        return max(1, rows) * (self.ROW + self.GAP) + fm.height() + 8 + self._legend_h() + note
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self.setMinimumHeight(self._height_for(len(self.timelines)))
 
     def _right_margin(self, fm: QFontMetrics, span: float) -> int:
-        cold = max((t.cold_load_s for t in self.timelines), default=0.0)
-        label = fm.horizontalAdvance(fmt_seconds(span)) // 2 + 4
-        return max(label, fm.horizontalAdvance(f"+{fmt_seconds(cold)} load") + 8 if cold else 0)
+        return fm.horizontalAdvance(fmt_seconds(span)) // 2 + 4
+
+    def cold_note(self) -> str:
+        """Model loading is kept out of the bars; it is listed under the chart instead."""
+        cold = [f"{fmt_seconds(t.cold_load_s)} (turn {t.turn_id})" for t in self.timelines if t.cold_load_s]
+        return "Model load, not in bars: " + ", ".join(cold) if cold else ""
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(320, self._height_for(len(self.timelines)))
@@ -122,15 +130,21 @@ class LatencyChart(QWidget):
             return
         span = max((s.end for t in self.timelines for s in segments(t)), default=0.0) or 1.0
         span = max(span, max((b for t in self.timelines for b in barge_ins(t)), default=0.0))
-        step = nice_step(span)
-        span = math.ceil(span / step) * step
-        width = self.width() - self.LABEL_W - self._right_margin(fm, span)
-        x_of = lambda s: self.LABEL_W + width * s / span  # noqa: E731
+        width = self.width() - self.label_w - self._right_margin(fm, span)
+        fits = max(1, width // (fm.horizontalAdvance("0.0 s") + 16))
+        step = nice_step(span, min(4, fits))
+        span = math.ceil(span / step - 1e-9) * step
+        x_of = lambda s: self.label_w + width * s / span  # noqa: E731
         rows_h = len(self.timelines) * (self.ROW + self.GAP)
         self._draw_grid(painter, pal, fm, span, step, x_of, rows_h)
         for row, timeline in enumerate(self.timelines):
             self._draw_row(painter, pal, fm, row * (self.ROW + self.GAP) + 2, timeline, x_of)
-        self._draw_legend(painter, pal, fm, rows_h + fm.height() + 10)
+        legend_y = rows_h + fm.height() + 10
+        self._draw_legend(painter, pal, fm, legend_y)
+        if self.cold_note():
+            painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(QRectF(0, legend_y + self._legend_h(), self.width(), fm.height() + 2),
+                             Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, self.cold_note())
 
     def _draw_grid(self, painter, pal, fm, span, step, x_of, rows_h) -> None:
         grid = pal.color(QPalette.ColorRole.Mid)
@@ -148,7 +162,7 @@ class LatencyChart(QWidget):
 
     def _draw_row(self, painter, pal, fm, y, timeline, x_of) -> None:
         painter.setPen(pal.color(QPalette.ColorRole.WindowText))
-        painter.drawText(QRectF(0, y, self.LABEL_W - 6, self.ROW),
+        painter.drawText(QRectF(0, y, self.label_w - 6, self.ROW),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"Turn {timeline.turn_id}")
         painter.setPen(Qt.PenStyle.NoPen)
         for seg in segments(timeline):
@@ -158,10 +172,6 @@ class LatencyChart(QWidget):
         painter.setPen(QColor("#d93025"))
         for t in barge_ins(timeline):
             painter.drawLine(round(x_of(t)), y - 3, round(x_of(t)), y + self.ROW + 3)
-        if timeline.cold_load_s:
-            painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-            end = max((s.end for s in segments(timeline)), default=0.0)
-            painter.drawText(round(x_of(end)) + 4, y + fm.ascent(), f"+{fmt_seconds(timeline.cold_load_s)} load")
 
     def _draw_legend(self, painter, pal, fm, y) -> None:
         for name, color, x, line in self._legend_items(self.width()):

@@ -111,7 +111,8 @@ class MainWindow(QMainWindow):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(side)
-        scroll.setMinimumWidth(340)
+        self.sidebar, self.side_scroll = side, scroll
+        self._fit_sidebar()
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(scroll)
@@ -119,6 +120,11 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
+
+    def _fit_sidebar(self) -> None:
+        """The sidebar never clips its panels: at least as wide as they need (more with large text)."""
+        bar = self.side_scroll.verticalScrollBar().sizeHint().width()
+        self.side_scroll.setMinimumWidth(max(340, self.sidebar.minimumSizeHint().width() + bar + 4))
 
     def _connect(self) -> None:
         for panel in (self.compose, self.talk, self.picker):
@@ -173,6 +179,7 @@ class MainWindow(QMainWindow):
             self._save(new)
         if new.ui != old.ui:
             apply_theme(QApplication.instance(), new.ui)
+            self._fit_sidebar()
             self.large_action.setChecked(new.ui.large_text)
             self.contrast_action.setChecked(new.ui.high_contrast)
         self.picker.select(new.models.chat, new.models.tts)

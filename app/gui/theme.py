@@ -80,6 +80,16 @@ def stylesheet(c: Colors, high_contrast: bool) -> str:
     """
 
 
+HIGH_CONTRAST_EXTRA = """
+    QLineEdit, QComboBox, QAbstractSpinBox { border: 2px solid #ffffff; border-radius: 4px; padding: 3px 6px; }
+    QLineEdit:focus, QComboBox:focus, QAbstractSpinBox:focus, QPushButton:focus { border: 3px solid #ffd400; }
+    QPushButton { border: 2px solid #ffffff; border-radius: 4px; padding: 5px 12px; }
+    QCheckBox::indicator { width: 16px; height: 16px; border: 2px solid #ffffff; background: #000000; }
+    QCheckBox::indicator:checked { background: #ffd400; }
+    QProgressBar { border: 1px solid #ffffff; } QProgressBar::chunk { background: #ffd400; }
+"""
+
+
 def apply_theme(app: QApplication, ui: UiSettings) -> Colors:
     """Apply font size, palette and style sheet to the whole application; returns the colours used."""
     if not hasattr(app, "_hearth_default_palette"):
@@ -90,5 +100,5 @@ def apply_theme(app: QApplication, ui: UiSettings) -> Colors:
     font.setPointSize(LARGE_POINTS if ui.large_text else NORMAL_POINTS)
     app.setFont(font)
     c = colors_for(palette, ui.high_contrast)
-    app.setStyleSheet(stylesheet(c, ui.high_contrast))
+    app.setStyleSheet(stylesheet(c, ui.high_contrast) + (HIGH_CONTRAST_EXTRA if ui.high_contrast else ""))
     return c

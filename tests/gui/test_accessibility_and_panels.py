@@ -108,7 +108,7 @@ def test_chart_keeps_the_latest_turns_and_draws_them(qtbot):
     assert [t.turn_id for t in chart.timelines] == [3, 4, 5, 6, 7, 8] and not barge_ins(chart.timelines[-1])
     assert chart.accessibleDescription().startswith("Turn 8:")
     image = chart.grab().toImage()
-    think = image.pixelColor(chart.LABEL_W + 2 + int((chart.width() - chart.LABEL_W) * 0.3), 10)
+    think = image.pixelColor(chart.label_w + 2 + int((chart.width() - chart.label_w) * 0.3), 10)
     assert image.width() == 360 and think.name() != image.pixelColor(2, image.height() - 2).name()
 
 
