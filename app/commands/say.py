@@ -137,8 +137,8 @@ class SayCommand:
         from app.engine_client import EngineClient
 
         settings = load_settings().settings
-        if not args.text.strip():
-            print("Nothing to say: give some text, e.g. hearth say \"Hello\".", file=sys.stderr)
+        if not segment(args.text):
+            print("Nothing to say: give some words, e.g. hearth say \"Hello\".", file=sys.stderr)
             return 2
         speed = min(max(args.speed if args.speed is not None else settings.voice.speed, 0.5), 2.0)
         client = EngineClient(settings)

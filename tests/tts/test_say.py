@@ -85,5 +85,7 @@ def test_say_without_a_speaker_is_a_clear_error(fake_speaker, capsys):
     assert "Could not open the speaker" in err and "--out" in err
 
 
-def test_say_nothing(capsys):
-    assert main(["say", "   "]) == 2
+@pytest.mark.parametrize("text", ["   ", "🎉 ---"])
+def test_say_nothing(text, capsys):
+    assert main(["say", text]) == 2
+    assert "Nothing to say" in capsys.readouterr().err
