@@ -201,6 +201,7 @@ class ClauseSegmenter:
     def _emit_code(self, raw: str) -> list[Clause]:
         info = self._code_info or ""
         self._code_info = None
+        raw, self._orphan_raw = self._orphan_raw + raw, ""
         return [self._make(code_mention(info), raw, ClauseKind.CODE)]
 
     def _cut_text(self, text: str, final: bool, out: list[Clause]) -> str:

@@ -149,3 +149,10 @@ def test_pure_cutter_for_the_conversation_loop_matches_the_streaming_segmenter()
         assert spoken == texts(segment(text)), step
     assert cut_clauses("Hello there", first=True, final=False) == ((), "Hello there")
     assert cut_clauses("```\ncode", first=False, final=False) == ((), "```\ncode")
+
+
+def test_raw_texts_add_up_to_exactly_the_input():
+    """Every character fed belongs to exactly one clause's raw (silent text joins the next clause)."""
+    text = "Hi 🎉\n```py\nx = 1\n```\n👍\n```\ny\n```\nDone, with **that**. 🚀 Next one here!"
+    for step in (1, 3, len(text)):
+        assert "".join(c.raw for c in stream(text, step)) == text
