@@ -134,30 +134,43 @@ class ConversationView(QScrollArea):
     def user_partial(self, turn_id: int, text: str) -> None:
         self._get(Who.USER, turn_id).set_text(text, partial=True)
 
-    def user_final(self, turn_id: int, text: str, images: tuple[ImageInput, ...] = ()) -> None:
-        bubble = self._bubbles.get((Who.USER, turn_id)) or self._adopt_pending(turn_id, text)
-        if bubble is None:
-            bubble = self._get(Who.USER, turn_id)
+    def transcript_final(self, stt_turn: int, text: str) -> None:
+        """The final transcript replaces the partial one; it awaits the session's ``UserSaid`` (whose turn id may
+        differ from the transcription's). An empty transcript (no words) removes the bubble."""
+        bubble = self._get(Who.USER, stt_turn)
+        if not text.strip():
+            self._remove(bubble)
+            return
+        bubble.set_text(text)
+        bubble.set_status("")
+        if bubble not in self._pending:
+            self._pending.append(bubble)
+
+    def user_said(self, turn_id: int, text: str, images: tuple[ImageInput, ...] = ()) -> None:
+        """A user turn entered the history: confirm its typed or spoken bubble, or show a new one."""
+        bubble = self._bubbles.get((Who.USER, turn_id)) or self._adopt_pending(turn_id, text) or self._get(
+            Who.USER, turn_id)
+        if bubble in self._pending:
+            self._pending.remove(bubble)
         if images and not bubble.images.count():
             bubble.add_images(images)
         bubble.set_text(text)
         bubble.set_status("")
 
     def _adopt_pending(self, turn_id: int, text: str) -> Bubble | None:
-        match = next((b for b in self._pending if b.text == text), None)
+        match = next((b for b in self._pending if b.text.strip() == text.strip()), None)
         if match is None:
             return None
         self._pending.remove(match)
+        self._bubbles = {k: v for k, v in self._bubbles.items() if v is not match}
         match.turn_id = turn_id
         self._bubbles[(Who.USER, turn_id)] = match
         return match
 
     def _adopt_oldest(self, turn_id: int) -> None:
         if self._pending:
-            bubble = self._pending.pop(0)
-            bubble.turn_id = turn_id
-            bubble.set_status("")
-            self._bubbles[(Who.USER, turn_id)] = bubble
+            self._adopt_pending(turn_id, self._pending[0].text)
+            self._bubbles[(Who.USER, turn_id)].set_status("")
 
     def fail_pending(self) -> str:
         """A sent message the session refused: mark it and return its text, so it can go back in the text box."""
@@ -203,9 +216,17 @@ class ConversationView(QScrollArea):
             self._bubbles[(who, turn_id)] = bubble
         return bubble
 
+    def _remove(self, bubble: Bubble) -> None:
+        self._bubbles = {k: v for k, v in self._bubbles.items() if v is not bubble}
+        self._order.remove(bubble)
+        if bubble in self._pending:
+            self._pending.remove(bubble)
+        self.column.removeItem(bubble.row)
+        bubble.deleteLater()
+
     def _new(self, who: Who, turn_id: int | None) -> Bubble:
         bubble = Bubble(who, turn_id)
-        row = QHBoxLayout()
+        row = bubble.row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         if who is Who.USER:
             row.addStretch(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from PySide6.QtCore import QTimer
@@ -13,11 +14,21 @@ from PySide6.QtWidgets import QApplication
 from app.gui.bridge import Bridge, NullSession, SessionPort
 from app.gui.first_run import FirstRunDialog, StorePort, find_missing
 from app.gui.main_window import MainWindow
+from app.gui.preview_panel import SharedFrame
 from app.gui.theme import apply_theme
 from app.settings import ListenMode, Settings, load_settings, save_settings
 from models.base import Role
 
-SessionFactory = Callable[[Settings, Callable[[object], None]], SessionPort]
+Sink = Callable[[object], None]
+SessionFactory = Callable[[Settings, Sink, SharedFrame], SessionPort]
+
+
+@dataclass(frozen=True)
+class VoicePorts:
+    """Hearing and speaking ports of the session (app/session_ports.py); None where unavailable."""
+
+    hearing: Any = None
+    audio_out: Any = None
 
 
 def display_problem() -> str:
@@ -28,6 +39,32 @@ def display_problem() -> str:
         return ""
     return ("No display found for the desktop app. Use `hearth chat` in a terminal, or run it in a desktop "
             "session (or set QT_QPA_PLATFORM=offscreen for a headless check).")
+
+
+def live_voice(settings: Settings, sink: Sink) -> VoicePorts:
+    """Microphone and speaker ports, or none (typed chat still works) with a notice saying why."""
+    from app.session_events import Notice
+    from app.voice_io import PipelineHearing
+    from app.voice_live import PlayerOut
+    from app.voice_setup import endpoint_config
+    from audio.capture import MicrophoneSource
+    from audio.pipeline import build_hearing
+    from audio.playback import Player, SoundDeviceBackend
+    from audio.types import AudioError
+
+    a = settings.audio
+    try:
+        mic = MicrophoneSource(a.input_device or None, on_notice=lambda n: sink(Notice(n.message)))
+        pipeline, notes = build_hearing(mic, endpoint_config(settings), push_to_talk=a.mode is ListenMode.PUSH_TO_TALK,
+                                        aec_backend="webrtc" if a.echo_cancellation else "none")
+        player = Player(24000, on_far_end=pipeline.aec.push_far_end, volume=settings.voice.volume)
+        out = PlayerOut(player, SoundDeviceBackend(a.output_device or None))
+    except (AudioError, OSError) as exc:
+        sink(Notice(f"{exc} Typing still works."))
+        return VoicePorts()
+    for note in notes:
+        sink(Notice(note))
+    return VoicePorts(PipelineHearing(pipeline), out)
 
 
 class StartWith:
@@ -46,24 +83,32 @@ class StartWith:
         self.session.stop()
 
 
-def real_session(settings: Settings, sink: Callable[[object], None]) -> SessionPort:
-    """A text-and-images session over the engine (voice ports are wired by the voice front end)."""
+def real_session(settings: Settings, sink: Sink, frames: SharedFrame, ports: VoicePorts | None = None) -> SessionPort:
+    """The voice loop over the engine; the preview is its frame source; voice ports from the devices."""
     from app.clauses import cut_clauses
     from app.conversation import LoopConfig
     from app.events import LoadModel
     from app.runtime import make_engine
     from app.session import Session
 
+    ports = live_voice(settings, sink) if ports is None else ports
     config = LoopConfig(hands_free=settings.audio.mode is ListenMode.HANDS_FREE, voice=settings.voice.voice,
                         speed=settings.voice.speed)
-    session = Session(lambda post: make_engine(post, settings), sink, cut_clauses, config)
-    return StartWith(session, (LoadModel(Role.VLM, settings.models.chat),))
+    session = Session(lambda post: make_engine(post, settings), sink, cut_clauses, config,
+                      audio_out=ports.audio_out, hearing=ports.hearing, frames=frames)
+    loads = [LoadModel(Role.VLM, settings.models.chat)]
+    if ports.hearing is not None:
+        loads.append(LoadModel(Role.STT, settings.models.stt))
+    if ports.audio_out is not None:
+        loads.append(LoadModel(Role.TTS, settings.models.tts))
+    return StartWith(session, tuple(loads))
 
 
-def make_session(factory: SessionFactory, settings: Settings, bridge: Bridge) -> tuple[SessionPort, str]:
+def make_session(factory: SessionFactory, settings: Settings, bridge: Bridge,
+                 frames: SharedFrame) -> tuple[SessionPort, str]:
     """The session, or a stand-in plus the reason it could not be built."""
     try:
-        return factory(settings, bridge.post), ""
+        return factory(settings, bridge.post, frames), ""
     except ImportError:
         return NullSession(), "The voice loop is not available in this build; run `hearth chat` meanwhile."
     except Exception as exc:  # noqa: BLE001 - any start-up failure becomes a banner, not a traceback
@@ -80,8 +125,9 @@ def first_run(store: StorePort, settings: Settings) -> list[str]:
 
 def build_window(settings: Settings, problems: list[str], factory: SessionFactory) -> MainWindow:
     bridge = Bridge()
-    session, failure = make_session(factory, settings, bridge)
-    window = MainWindow(session, bridge, settings, save_settings=save_settings)
+    frames = SharedFrame()
+    session, failure = make_session(factory, settings, bridge, frames)
+    window = MainWindow(session, bridge, settings, save_settings=save_settings, frames=frames)
     bridge.setParent(window)
     for message in problems + ([failure] if failure else []):
         window.banner.show_message(message)

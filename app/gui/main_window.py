@@ -39,7 +39,7 @@ from app.gui.error_banner import ErrorBanner
 from app.gui.latency_chart import LatencyChart
 from app.gui.memory_panel import MemoryPanel
 from app.gui.model_picker import ModelPicker
-from app.gui.preview_panel import PreviewPanel
+from app.gui.preview_panel import PreviewPanel, SharedFrame
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.talk_panel import TalkBar
 from app.gui.theme import apply_theme
@@ -60,7 +60,8 @@ def _group(title: str, body: QWidget) -> QGroupBox:
 
 class MainWindow(QMainWindow):
     def __init__(self, session: SessionPort, bridge: Bridge, settings: Settings,
-                 save_settings: Callable[[Settings], object] | None = None) -> None:
+                 save_settings: Callable[[Settings], object] | None = None,
+                 frames: SharedFrame | None = None) -> None:
         super().__init__()
         self.session, self.bridge, self.settings = session, bridge, settings
         self._save = save_settings
@@ -71,7 +72,7 @@ class MainWindow(QMainWindow):
         self.compose = ComposeBox()
         self.talk = TalkBar()
         self.picker = ModelPicker(settings.models.chat, settings.models.tts)
-        self.preview = PreviewPanel()
+        self.preview = PreviewPanel(frames)
         self.memory = MemoryPanel()
         self.chart = LatencyChart()
         self._layout()
@@ -229,8 +230,8 @@ def wire_events(w: MainWindow, bridge: Bridge) -> None:
         se.StateChanged: lambda e: w.talk.state.set_state(e.state),
         se.MicLevel: w.talk.meter.set_level,
         ev.TranscriptEvent: lambda e: (conv.user_partial(e.turn_id, e.text) if e.partial
-                                       else conv.user_final(e.turn_id, e.text)),
-        se.UserSaid: lambda e: conv.user_final(e.turn_id, e.text, e.images),
+                                       else conv.transcript_final(e.turn_id, e.text)),
+        se.UserSaid: lambda e: conv.user_said(e.turn_id, e.text, e.images),
         ev.TextDelta: lambda e: conv.reply_delta(e.turn_id, e.text),
         ev.GenerationDone: lambda e: (conv.reply_done(e.turn_id, e.text, f"{e.stats.tokens_per_second:.0f} tok/s"),
                                       w.memory.show_generation(e.stats)),

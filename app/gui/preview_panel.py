@@ -6,6 +6,7 @@ from an image file; attaching emits an ``ImageInput`` on ``attach``.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,23 @@ from app.gui.images import qimage_to_rgb, rgb_to_qimage
 from models.base import ImageInput
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif)"
+
+
+class SharedFrame:
+    """The preview's current frame for the session thread: a locked reference to an immutable ImageInput.
+    It is the session's FrameSource, so "what is this?" turns see what the preview shows."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._frame: ImageInput | None = None
+
+    def set(self, frame: ImageInput | None) -> None:
+        with self._lock:
+            self._frame = frame
+
+    def latest(self) -> ImageInput | None:
+        with self._lock:
+            return self._frame
 
 
 class FrameView(QWidget):
@@ -57,9 +75,10 @@ class FrameView(QWidget):
 class PreviewPanel(QWidget):
     attach = Signal(object)  # ImageInput
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, shared: SharedFrame | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._frame: ImageInput | None = None
+        self.shared = shared or SharedFrame()
         self.view = FrameView()
         self.view.setAccessibleName("Frame preview")
         self.screen_button = QPushButton("Capture screen")
@@ -106,6 +125,7 @@ class PreviewPanel(QWidget):
 
     def _set(self, frame: ImageInput, image: QImage) -> None:
         self._frame = frame
+        self.shared.set(frame)
         self.view.set_image(image)
         self.view.setAccessibleDescription(f"{image.width()}×{image.height()} frame")
         self.attach_button.setEnabled(True)

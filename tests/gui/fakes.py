@@ -56,12 +56,12 @@ class FakeSession:
         self.stream_reply(turn)
 
     def _spoken_turn(self) -> None:
-        turn = self.turn
+        turn, stt_turn = self.turn, 1000 + self.turn  # like the real loop: transcription has its own turn ids
         self.sink(StateChanged(LoopState.TRANSCRIBING, turn))
         words = self.spoken.split()
         for n in range(1, len(words)):
-            self.sink(TranscriptEvent(turn, " ".join(words[:n]), partial=True, audio_seconds=0.3 * n))
-        self.sink(TranscriptEvent(turn, self.spoken, partial=False, audio_seconds=1.5))
+            self.sink(TranscriptEvent(stt_turn, " ".join(words[:n]), partial=True, audio_seconds=0.3 * n))
+        self.sink(TranscriptEvent(stt_turn, self.spoken, partial=False, audio_seconds=1.5))
         self.sink(UserSaid(turn, self.spoken))
         self.stream_reply(turn)
 

@@ -25,7 +25,7 @@ def test_push_to_talk_button_drives_the_session_and_the_reply_appears(harness, q
     assert [i.pressed for i in session.intents if isinstance(i, PushToTalk)] == [True, False]
     qtbot.waitUntil(lambda: replies(w) == [session.reply])
     users = [m for m in w.conversation.messages() if m.who is Who.USER]
-    assert [(m.text, m.partial) for m in users] == [(session.spoken, False)]
+    assert [(m.text, m.partial, m.turn_id) for m in users] == [(session.spoken, False, session.turn)]
     assert w.talk.state.state is LoopState.LISTENING
 
 
@@ -69,6 +69,14 @@ def test_partial_transcripts_are_muted_and_replaced_by_the_final_one(harness, qt
     shown = w.conversation.messages()
     assert [(m.text, m.partial, m.turn_id) for m in shown] == [("turn on the lights", False, 7)]
     assert bubble.label.property("partial") == "false"
+
+
+def test_an_empty_final_transcript_removes_the_partial_bubble(harness, qtbot):
+    w, bridge = harness.window, harness.bridge
+    bridge.post(TranscriptEvent(8, "mm", partial=True, audio_seconds=0.3))
+    qtbot.waitUntil(lambda: len(w.conversation.messages()) == 1)
+    bridge.post(TranscriptEvent(8, " ", partial=False, audio_seconds=0.4))
+    qtbot.waitUntil(lambda: w.conversation.messages() == [])
 
 
 def test_typed_message_with_an_attached_frame(harness, qtbot):

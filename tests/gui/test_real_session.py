@@ -1,38 +1,92 @@
-"""The window over the real session (app/session.py) and engine with a tiny random-weight model:
-typed text in, the reply streams into the conversation, a model swap keeps it."""
+"""The window over the real session (app/session.py) and engine with tiny random-weight models: typed text in,
+the reply streams into the conversation; push-to-talk over an audio source gives a transcript and a reply;
+a model swap keeps the conversation."""
 
 from __future__ import annotations
 
+import functools
+import shutil
+import subprocess
+import threading
+import time
 from dataclasses import replace
+from typing import Iterator
 
+import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
-from app.gui.conversation_view import Who
 from app.events import TextDelta
-from app.gui.launch import build_window, real_session
-from app.settings import Settings
+from app.gui.conversation_view import Who
+from app.gui.launch import VoicePorts, build_window, real_session
+from app.settings import ListenMode, Settings
+from app.voice_io import PipelineHearing
+from audio.pipeline import build_hearing
+from audio.types import AudioBlock, AudioFormat
+
+
+class GatedSource:
+    """A 'microphone' that gives silence until the test hands it speech (20 ms blocks, about twice real time)."""
+
+    def __init__(self, sample_rate: int) -> None:
+        self.rate, self.block = sample_rate, sample_rate // 50
+        self.pending = np.zeros(0, np.float32)
+        self.lock = threading.Lock()
+        self.closed = False
+        self.fed = threading.Event()
+
+    @property
+    def format(self) -> AudioFormat:
+        return AudioFormat(self.rate)
+
+    @property
+    def block_size(self) -> int:
+        return self.block
+
+    def speak(self, pcm: np.ndarray) -> None:
+        with self.lock:
+            self.fed.clear()
+            self.pending = np.concatenate([self.pending, pcm.astype(np.float32)])
+
+    def blocks(self) -> Iterator[AudioBlock]:
+        t = 0.0
+        while not self.closed:
+            with self.lock:
+                chunk, self.pending = self.pending[: self.block], self.pending[self.block:]
+                if not len(self.pending):
+                    self.fed.set()
+            chunk = np.concatenate([chunk, np.zeros(self.block - len(chunk), np.float32)])
+            yield AudioBlock(chunk, self.rate, t)
+            t += self.block / self.rate
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def open_window(qtbot, settings, ports):
+    window = build_window(settings, [], factory=functools.partial(real_session, ports=ports))
+    qtbot.addWidget(window)
+    window.show()
+    return window
 
 
 @pytest.fixture
-def real_window(qtbot, tiny_llm):
-    settings = Settings()
-    settings = replace(settings, models=replace(settings.models, chat=str(tiny_llm)))
-    window = build_window(settings, [], factory=real_session)
-    qtbot.addWidget(window)
-    window.show()
+def text_window(qtbot, tiny_llm):
+    settings = replace(Settings(), models=replace(Settings().models, chat=str(tiny_llm)))
+    window = open_window(qtbot, settings, VoicePorts())
     yield window
     window.close()
 
 
-def test_typed_text_streams_a_reply_from_the_tiny_model(real_window, qtbot, tiny_llm):
-    w = real_window
+def test_typed_text_streams_a_reply_from_the_tiny_model(text_window, qtbot, tiny_llm):
+    w = text_window
     qtbot.waitUntil(lambda: "ready" in w.picker.status.text(), timeout=60000)
     assert str(tiny_llm) in w.picker.status.text()
     deltas = []
     w.bridge.on(TextDelta, deltas.append)
     w.compose.text.setText("hello there")
     w.compose.send()
-    qtbot.waitUntil(lambda: any(m.who is Who.ASSISTANT and m.text for m in w.conversation.messages()), timeout=60000)
     qtbot.waitUntil(lambda: len(w.chart.timelines) == 1, timeout=60000)  # the turn is over: its timeline arrived
     shown = w.conversation.messages()
     assert [(m.who, m.text) for m in shown][0] == (Who.USER, "hello there") and shown[0].turn_id is not None
@@ -42,8 +96,8 @@ def test_typed_text_streams_a_reply_from_the_tiny_model(real_window, qtbot, tiny
     assert not w.banner.isVisible()
 
 
-def test_model_swap_keeps_the_conversation_with_the_real_session(real_window, qtbot, tiny_vlm):
-    w = real_window
+def test_model_swap_keeps_the_conversation_with_the_real_session(text_window, qtbot, tiny_vlm):
+    w = text_window
     qtbot.waitUntil(lambda: "ready" in w.picker.status.text(), timeout=60000)
     w.compose.text.setText("first")
     w.compose.send()
@@ -58,3 +112,34 @@ def test_model_swap_keeps_the_conversation_with_the_real_session(real_window, qt
     qtbot.waitUntil(lambda: len(w.chart.timelines) == 2, timeout=60000)
     texts = [(m.who, m.text) for m in w.conversation.messages()]
     assert texts[0] == (Who.USER, "first") and texts[2] == (Who.USER, "second") and len(texts) == 4
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+def test_push_to_talk_through_the_real_session_gives_a_transcript_and_a_reply(qtbot, tiny_llm, tiny_model, tmp_path):
+    from audio.wav import read_wav
+
+    wav = tmp_path / "q.wav"
+    subprocess.run(["espeak-ng", "-w", str(wav), "What is the weather like today?"], check=True)
+    speech, rate = read_wav(wav)
+    source = GatedSource(rate)
+    pipeline = build_hearing(source, push_to_talk=True, aec_backend="none")[0]
+    s = Settings()
+    settings = replace(s, models=replace(s.models, chat=str(tiny_llm), stt=str(tiny_model("whisper"))),
+                       audio=replace(s.audio, mode=ListenMode.PUSH_TO_TALK))
+    w = open_window(qtbot, settings, VoicePorts(hearing=PipelineHearing(pipeline)))
+    try:
+        qtbot.waitUntil(lambda: w.picker.status.text().count("ready") == 2, timeout=120000)
+        assert not w.talk.hands_free.isChecked()
+        qtbot.mousePress(w.talk.talk, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: pipeline.endpointer.pressed, timeout=10000)  # the press reached the hearing
+        source.speak(speech)
+        qtbot.waitUntil(source.fed.is_set, timeout=30000)
+        qtbot.mouseRelease(w.talk.talk, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(w.chart.timelines) == 1, timeout=120000)
+        shown = w.conversation.messages()
+        assert [m.who for m in shown] == [Who.USER, Who.ASSISTANT]
+        assert shown[0].text and not shown[0].partial and shown[1].text
+        assert w.chart.timelines[0].marks[0].stage.value == "end of speech"
+        assert w.talk.meter.level >= 0.0 and not w.banner.isVisible()
+    finally:
+        w.close()
