@@ -3,19 +3,45 @@
 from __future__ import annotations
 
 import functools
+import logging
+from typing import Any
 
 from app import paths
 from app.engine import CacheFactory, Engine, Sink, default_cache_factory
 from app.settings import Settings
+from models.base import ChatModel
 from models.loader import load_adapter
 from models.store import ModelStore
+
+log = logging.getLogger(__name__)
 
 
 def build_store(settings: Settings) -> ModelStore:
     return ModelStore(paths.data_dir(), offline=settings.models.offline)
 
 
+def compressed_cache_factory(settings: Settings) -> CacheFactory:
+    """Prompt caches whose full-attention layers hold TurboQuant-style codes (linear-attention and sliding-window
+    layers keep their own caches). A model whose attention cannot be routed keeps the plain cache."""
+    from kvcache.config import KVCacheError, KVQuantConfig
+    from kvcache.patch import compress_prompt_cache
+
+    config = KVQuantConfig(key_bits=settings.memory.kv_key_bits, value_bits=settings.memory.kv_value_bits)
+
+    def factory(model: ChatModel) -> list[Any]:  # engine thread
+        cache = model.make_prompt_cache()
+        try:
+            return compress_prompt_cache(cache, config, model=getattr(model, "model", None))
+        except KVCacheError as exc:
+            log.warning("KV cache stays uncompressed for %s: %s", model.info.model_id, exc)
+            return cache
+
+    return factory
+
+
 def make_engine(sink: Sink, settings: Settings, cache_factory: CacheFactory | None = None) -> Engine:
     """An engine (not started) whose loader resolves models through the store."""
     loader = functools.partial(load_adapter, store=build_store(settings))
-    return Engine(sink, loader=loader, cache_factory=cache_factory or default_cache_factory)
+    if cache_factory is None:
+        cache_factory = compressed_cache_factory(settings) if settings.memory.compress_kv else default_cache_factory
+    return Engine(sink, loader=loader, cache_factory=cache_factory)

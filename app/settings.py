@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from app import paths
+from kvcache.config import KVQuantConfig
+
+_KV_DEFAULT = KVQuantConfig()  # the cache's measured default is the settings' default
 
 
 class ListenMode(enum.Enum):
@@ -61,8 +64,9 @@ class VoiceSettings:
 @dataclass(frozen=True)
 class MemorySettings:
     preset: MemoryPreset = MemoryPreset.GB16
-    kv_key_bits: int = field(default=4, **_range(2, 8))
-    kv_value_bits: int = field(default=4, **_range(2, 8))
+    compress_kv: bool = True  # TurboQuant-style KV cache for full-attention layers (off: bf16 as the model has it)
+    kv_key_bits: int = field(default=_KV_DEFAULT.key_bits, **_range(2, 4))
+    kv_value_bits: int = field(default=_KV_DEFAULT.value_bits, **_range(2, 4))
 
 
 @dataclass(frozen=True)

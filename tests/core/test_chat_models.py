@@ -139,3 +139,32 @@ def test_interactive_chat_switches_models_and_keeps_the_conversation(tiny_llm, t
     assert texts == [["first question"], ["first question", "second question"], ["third"]]
     assert requests[1].messages[-1].images[0].path == png  # the image went with the next message
     assert len([m for m in requests[1].messages if m.speaker is Speaker.ASSISTANT]) == 1  # the new model got the reply
+
+
+def _kv_stats(model_path, settings):
+    import dataclasses  # noqa: F401
+
+    events: queue.Queue = queue.Queue()
+    engine = make_engine(events.put, settings).start()
+    try:
+        engine.submit(LoadModel(Role.LLM, str(model_path)))
+        request = ChatRequest((ChatMessage(Speaker.USER, "word " * 200),), SamplingParams(max_tokens=4))
+        engine.submit(Generate(1, request))
+        while True:
+            event = events.get(timeout=120)
+            if isinstance(event, (GenerationDone, ErrorEvent)):
+                return event
+    finally:
+        engine.stop()
+
+
+def test_engine_uses_the_compressed_kv_cache(tiny_llm):
+    from dataclasses import replace
+
+    plain_settings = Settings()
+    plain_settings = replace(plain_settings, memory=replace(plain_settings.memory, compress_kv=False))
+    compressed = _kv_stats(tiny_llm, Settings())
+    plain = _kv_stats(tiny_llm, plain_settings)
+    assert isinstance(compressed, GenerationDone) and isinstance(plain, GenerationDone)
+    assert compressed.stats.kv_tokens == plain.stats.kv_tokens > 200
+    assert compressed.stats.kv_bytes < plain.stats.kv_bytes / 2  # codes, not bf16/float32 keys and values
