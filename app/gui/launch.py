@@ -43,8 +43,8 @@ def display_problem() -> str:
 
 def live_voice(settings: Settings, sink: Sink) -> VoicePorts:
     """Microphone and speaker ports, or none (typed chat still works) with a notice saying why."""
+    from app.gui.gui_hearing import DualEndpointer, GuiHearing
     from app.session_events import Notice
-    from app.voice_io import PipelineHearing
     from app.voice_live import PlayerOut
     from app.voice_setup import endpoint_config
     from audio.capture import MicrophoneSource
@@ -55,8 +55,9 @@ def live_voice(settings: Settings, sink: Sink) -> VoicePorts:
     a = settings.audio
     try:
         mic = MicrophoneSource(a.input_device or None, on_notice=lambda n: sink(Notice(n.message)))
-        pipeline, notes = build_hearing(mic, endpoint_config(settings), push_to_talk=a.mode is ListenMode.PUSH_TO_TALK,
-                                        aec_backend="webrtc" if a.echo_cancellation else "none")
+        cfg = endpoint_config(settings)
+        pipeline, notes = build_hearing(mic, cfg, aec_backend="webrtc" if a.echo_cancellation else "none")
+        endpointer = DualEndpointer(pipeline.endpointer.vad, cfg, hands_free=a.mode is ListenMode.HANDS_FREE)
         player = Player(24000, on_far_end=pipeline.aec.push_far_end, volume=settings.voice.volume)
         out = PlayerOut(player, SoundDeviceBackend(a.output_device or None))
     except (AudioError, OSError) as exc:
@@ -64,7 +65,7 @@ def live_voice(settings: Settings, sink: Sink) -> VoicePorts:
         return VoicePorts()
     for note in notes:
         sink(Notice(note))
-    return VoicePorts(PipelineHearing(pipeline), out)
+    return VoicePorts(GuiHearing(pipeline, endpointer), out)
 
 
 class StartWith:

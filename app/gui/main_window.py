@@ -187,8 +187,9 @@ class MainWindow(QMainWindow):
         for role, key in ((Role.VLM, "chat"), (Role.STT, "stt"), (Role.TTS, "tts")):
             if getattr(new.models, key) != getattr(old.models, key):
                 self.send_intent(se.SwapModel(role, getattr(new.models, key)))
-        if (new.audio, new.memory, new.models.offline) != (old.audio, old.memory, old.models.offline):
-            self.conversation.add_note("Audio, memory and offline changes apply the next time Hearth starts.")
+        if (new.audio, new.voice, new.memory, new.models.offline) != (old.audio, old.voice, old.memory,
+                                                                         old.models.offline):
+            self.conversation.add_note("Audio, voice, memory and offline changes apply the next time Hearth starts.")
 
     # ----------------------------------------------------------------------------------------------- keys
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
