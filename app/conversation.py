@@ -296,8 +296,9 @@ def on_audio(loop: Loop, ev: AudioChunk, cut: ClauseCutter) -> tuple[Loop, Comma
         return loop, []
     cmds: Commands = []
     if len(ev.pcm):
-        cmds.append(Play(ev))
         turn = replace(turn.mark(Stage.FIRST_AUDIO, ev.t), audio_started=True)
+    if len(ev.pcm) or ev.last and turn.audio_started:  # the empty final chunk tells the player the clause ended
+        cmds.append(Play(ev))
     if ev.last:
         turn = replace(turn, clauses_voiced=turn.clauses_voiced + 1)
     loop = replace(loop, turn=turn)

@@ -131,6 +131,8 @@ class WavOut:
         self._post = post
 
     def play(self, chunk: AudioChunk) -> None:
+        if not len(chunk.pcm):
+            return
         pcm = chunk.pcm
         if self._rate is not None and chunk.sample_rate != self._rate:
             from audio.resample import resample

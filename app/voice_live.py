@@ -37,7 +37,8 @@ class PlayerOut:
         self.backend.start(self.player)
 
     def play(self, chunk: AudioChunk) -> None:
-        self.player.enqueue(chunk.pcm, chunk.sample_rate, ClauseTag(chunk.turn_id, chunk.clause_id), last=True)
+        self.player.enqueue(chunk.pcm, chunk.sample_rate, ClauseTag(chunk.turn_id, chunk.clause_id),
+                            last=chunk.last)
 
     def finish(self, turn_id: int) -> None:
         with self._lock:
