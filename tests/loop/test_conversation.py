@@ -81,7 +81,9 @@ def test_typed_turn_runs_to_the_end_and_keeps_the_reply():
     assert published(cmds, StateChanged)[-1].state is LoopState.THINKING
     loop, cmds = speak_reply(loop, turn_id)
     assert [s.text for s in submitted(cmds, Synthesize)] == ["Hello there.", "How are you?"]
-    assert len(of(cmds, Play)) == 2 and published(cmds, StateChanged)[-1].state is LoopState.SPEAKING
+    plays = of(cmds, Play)
+    assert [(p.chunk.clause_id, p.chunk.last) for p in plays] == [(0, False), (0, True), (1, False), (1, True)]
+    assert published(cmds, StateChanged)[-1].state is LoopState.SPEAKING
     assert loop.turn is not None  # still playing
     assert of(cmds, EndOfAudio) == [EndOfAudio(turn_id)]  # the player is told no more audio comes
     loop, cmds = run(loop, PlaybackFinished(turn_id))
