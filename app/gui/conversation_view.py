@@ -243,6 +243,10 @@ class ConversationView(QScrollArea):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
+        self.refit()
+
+    def refit(self) -> None:
+        """Re-measure bubbles (after a resize or a font change)."""
         width = self._bubble_width()
         for bubble in self._order:
             bubble.fit(width)

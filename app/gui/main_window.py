@@ -181,6 +181,7 @@ class MainWindow(QMainWindow):
         if new.ui != old.ui:
             apply_theme(QApplication.instance(), new.ui)
             self._fit_sidebar()
+            self.conversation.refit()
             self.large_action.setChecked(new.ui.large_text)
             self.contrast_action.setChecked(new.ui.high_contrast)
         self.picker.select(new.models.chat, new.models.tts)
@@ -216,6 +217,12 @@ class MainWindow(QMainWindow):
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             return True
         return focus is self.talk.talk or not isinstance(focus, TYPING_WIDGETS)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """Losing focus while Space is held would never deliver the key release: end the utterance now."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and not self.isActiveWindow() and self.talk.talking:
+            self.talk.set_talking(False)
 
     def closeEvent(self, event) -> None:  # noqa: N802
         QApplication.instance().removeEventFilter(self)

@@ -162,3 +162,20 @@ def test_image_inputs_from_files_show_inline(harness, qtbot, tmp_path):
     bubble = harness.window.conversation._bubbles[(Who.USER, 3)]
     thumb = bubble.images.itemAt(0).widget()
     assert thumb.pixmap().width() == 30 and thumb.accessibleName() == "image pic.png"
+
+
+def test_losing_focus_while_holding_space_ends_the_utterance(harness, qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    w, session = harness.window, harness.session
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow)
+    w.conversation.setFocus()
+    qtbot.keyPress(w.conversation, Qt.Key.Key_Space)
+    assert w.talk.talking
+    other = QWidget()
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()  # the key release will go to the other window
+    qtbot.waitUntil(lambda: not w.isActiveWindow())
+    assert [i.pressed for i in session.intents if isinstance(i, PushToTalk)] == [True, False]
