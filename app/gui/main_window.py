@@ -226,6 +226,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         QApplication.instance().removeEventFilter(self)
+        self.preview.stop_live()
         self.session.stop()
         self.bridge.clear()
         super().closeEvent(event)

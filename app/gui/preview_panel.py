@@ -10,9 +10,18 @@ import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QPainter, QPalette
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.gui.images import qimage_to_rgb, rgb_to_qimage
 from models.base import ImageInput
@@ -48,7 +57,7 @@ class FrameView(QWidget):
         self.setMinimumSize(160, 120)
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(300, 180)
+        return QSize(300, 150)
 
     def set_image(self, image: QImage) -> None:
         self.image = image
@@ -72,8 +81,13 @@ class FrameView(QWidget):
         painter.drawImage(QRect(x, y, size.width(), size.height()), self.image)
 
 
+LIVE_SOURCES = {"Off": "", "Camera": "camera", "Screen": "screen"}
+POLL_MS = 250  # live preview refresh; sources return their newest frame without waiting
+
+
 class PreviewPanel(QWidget):
     attach = Signal(object)  # ImageInput
+    _opened = Signal(str, object, str)  # (name, frame source or None, error message): from the opening thread
 
     def __init__(self, shared: SharedFrame | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +105,22 @@ class PreviewPanel(QWidget):
         self.attach_button.setAccessibleName("Attach this frame to the next message")
         self.attach_button.setEnabled(False)
         self.attach_button.clicked.connect(self._attach)
+        self.live = QComboBox()
+        self.live.setAccessibleName("Live preview source")
+        for label in LIVE_SOURCES:
+            self.live.addItem(label, LIVE_SOURCES[label])
+        self.live.activated.connect(lambda _i: self.start_live(self.live.currentData()))
+        self._eyes: object | None = None
+        self._wanted = ""
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._refresh)
+        self._opened.connect(self._on_opened, Qt.ConnectionType.QueuedConnection)
+        live_row = QHBoxLayout()
+        live_label = QLabel("Live")
+        live_label.setBuddy(self.live)
+        live_row.addWidget(live_label)
+        live_row.addWidget(self.live, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.screen_button)
         buttons.addWidget(self.file_button)
@@ -98,6 +128,7 @@ class PreviewPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addWidget(self.view, 1)
+        layout.addLayout(live_row)
         layout.addLayout(buttons)
         layout.addWidget(self.attach_button)
 
@@ -116,12 +147,62 @@ class PreviewPanel(QWidget):
         self._set(ImageInput(path=Path(path)), image)
 
     def capture_screen(self) -> None:
+        self.start_live("")
+        self.live.setCurrentIndex(0)
         screen = QGuiApplication.primaryScreen()
         image = screen.grabWindow(0).toImage() if screen is not None else QImage()
         if image.isNull():
             self.view.set_placeholder("The screen cannot be captured here.")
             return
         self._set(ImageInput(rgb=qimage_to_rgb(image)), image)
+
+    # ------------------------------------------------------------------------------------------ live feed
+    def start_live(self, name: str) -> None:
+        """Show a live source ("camera", "screen", ...) or stop ("" ). Opening runs off the GUI thread (a camera
+        can take a second); frames are then polled, which never waits."""
+        self.stop_live()
+        self._wanted = name
+        if not name:
+            return
+        self.view.set_placeholder(f"Starting {name}…")
+        threading.Thread(target=self._open, args=(name,), name="hearth-eyes-open", daemon=True).start()
+
+    def _open(self, name: str) -> None:
+        from app.eyes import FrameError, open_source
+
+        try:
+            self._opened.emit(name, open_source(name), "")
+        except (FrameError, ImportError, OSError) as exc:
+            self._opened.emit(name, None, str(exc) or f"The {name} source is unavailable.")
+
+    def _on_opened(self, name: str, eyes: object | None, error: str) -> None:
+        if name != self._wanted:  # the user chose something else meanwhile
+            if eyes is not None:
+                eyes.close()
+            return
+        if eyes is None:
+            self.view.set_placeholder(error)
+            self.live.setCurrentIndex(0)
+            return
+        self.stop_live()
+        self._eyes = eyes
+        self._refresh()
+        self._poll.start()
+
+    def _refresh(self) -> None:
+        frame = self._eyes.latest() if self._eyes is not None else None
+        if frame is not None and frame.rgb is not None:
+            self._set(frame, rgb_to_qimage(frame.rgb))
+
+    def stop_live(self) -> None:
+        self._poll.stop()
+        eyes, self._eyes = self._eyes, None
+        if eyes is not None:
+            eyes.close()
+
+    @property
+    def live_running(self) -> bool:
+        return self._poll.isActive()
 
     def _set(self, frame: ImageInput, image: QImage) -> None:
         self._frame = frame
@@ -131,6 +212,8 @@ class PreviewPanel(QWidget):
         self.attach_button.setEnabled(True)
 
     def _choose_file(self) -> None:
+        self.start_live("")
+        self.live.setCurrentIndex(0)
         name, _ = QFileDialog.getOpenFileName(self, "Open an image", str(Path.home()), IMAGE_FILTER)
         if name:
             self.show_file(Path(name))

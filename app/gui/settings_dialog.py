@@ -126,6 +126,7 @@ class SettingsDialog(QDialog):
         self.vad = _named(QSlider(Qt.Orientation.Horizontal), "Voice detection sensitivity")
         self.vad.setRange(0, 100)
         self.vad.setValue(round(s.audio.vad_sensitivity * 100))
+        self.vad.setToolTip("Higher hears quieter speech; lower ignores more background noise.")
         self.pause = _named(QSpinBox(), "Pause before answering, in milliseconds")
         self.pause.setRange(200, 3000)
         self.pause.setSingleStep(50)

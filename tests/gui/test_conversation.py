@@ -179,3 +179,34 @@ def test_losing_focus_while_holding_space_ends_the_utterance(harness, qtbot):
     other.activateWindow()  # the key release will go to the other window
     qtbot.waitUntil(lambda: not w.isActiveWindow())
     assert [i.pressed for i in session.intents if isinstance(i, PushToTalk)] == [True, False]
+
+
+def test_live_preview_feeds_the_session_frame_source(harness, qtbot):
+    w = harness.window
+    w.preview.start_live("synthetic")
+    qtbot.waitUntil(lambda: w.preview.live_running, timeout=10000)
+    first = w.preview.shared.latest()
+    assert first is not None and first.rgb.shape[2] == 3 and w.preview.attach_button.isEnabled()
+    qtbot.waitUntil(lambda: w.preview.shared.latest() is not first, timeout=10000)  # it keeps refreshing
+    w.preview.stop_live()
+    assert not w.preview.live_running
+
+
+def test_an_unavailable_live_source_says_why(harness, qtbot):
+    w = harness.window
+    w.preview.start_live("no-such-source")
+    qtbot.waitUntil(lambda: "No frame source named" in w.preview.view.placeholder, timeout=10000)
+    assert not w.preview.live_running and w.preview.live.currentIndex() == 0
+
+
+def test_switching_the_live_source_off_before_it_opened_keeps_it_off(harness, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    w = harness.window
+    with qtbot.waitSignal(w.preview._opened, timeout=10000) as opened:
+        w.preview.start_live("synthetic")
+        w.preview.start_live("")
+    for _ in range(3):
+        QApplication.processEvents()  # the panel's own (queued) handler has run too
+    assert opened.args[0] == "synthetic" and opened.args[1] is not None
+    assert not w.preview.live_running
