@@ -8,6 +8,7 @@ replaced by the final one.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QTimer
@@ -16,6 +17,9 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePol
 
 from app.gui.images import describe, thumbnail
 from models.base import ImageInput
+
+
+LONG_RUN = re.compile(r"\S{30}")
 
 
 class Who(enum.Enum):
@@ -42,6 +46,7 @@ class Bubble(QFrame):
     def __init__(self, who: Who, turn_id: int | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.who, self.turn_id, self.partial = who, turn_id, False
+        self._text = ""
         self.setObjectName("bubble")
         self.setProperty("speaker", who.value)
         self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
@@ -62,7 +67,7 @@ class Bubble(QFrame):
 
     @property
     def text(self) -> str:
-        return self.label.text()
+        return self._text
 
     def fit(self, max_width: int | None = None) -> None:
         """Width to content (one line if it fits), at most ``max_width``: short messages get small bubbles."""
@@ -75,7 +80,8 @@ class Bubble(QFrame):
         self.label.setMinimumWidth(min(inner, want))
 
     def set_text(self, text: str, partial: bool = False) -> None:
-        self.label.setText(text)
+        self._text = text
+        self.label.setText(LONG_RUN.sub("\\g<0>\u200b", text))  # let very long words (URLs) wrap
         self.fit()
         self.label.setVisible(bool(text) or not self.images.count())
         if partial != self.partial:

@@ -210,3 +210,15 @@ def test_switching_the_live_source_off_before_it_opened_keeps_it_off(harness, qt
         QApplication.processEvents()  # the panel's own (queued) handler has run too
     assert opened.args[0] == "synthetic" and opened.args[1] is not None
     assert not w.preview.live_running
+
+
+def test_very_long_words_wrap_inside_the_bubble(harness, qtbot):
+    from app.events import TextDelta
+
+    w = harness.window
+    harness.bridge.post(TextDelta(4, "o" * 300, 0))
+    qtbot.waitUntil(lambda: len(w.conversation.messages()) == 1)
+    bubble = w.conversation._bubbles[(Who.ASSISTANT, 4)]
+    assert bubble.text == "o" * 300  # what the view reports is the model's text
+    qtbot.waitUntil(lambda: bubble.label.height() > 2 * bubble.label.fontMetrics().height())  # it wrapped
+    assert bubble.label.width() <= bubble.maximumWidth()
