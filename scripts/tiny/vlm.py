@@ -10,8 +10,8 @@ from tiny._speakable import silence_tokens, unspeakable_ids
 from tiny._tokenizer import token_id, write_tokenizer
 
 
-def qwen3_5_config(vocab: int, ids: dict[str, int]) -> dict:
-    text = {
+def text_config(vocab: int, eos: int) -> dict:
+    return {
         "model_type": "qwen3_5_text",
         "hidden_size": 64,
         "intermediate_size": 128,
@@ -30,7 +30,7 @@ def qwen3_5_config(vocab: int, ids: dict[str, int]) -> dict:
         "max_position_embeddings": 262144,
         "tie_word_embeddings": True,
         "attention_bias": False,
-        "eos_token_id": ids["eos"],
+        "eos_token_id": eos,
         "rope_parameters": {
             "type": "default",
             "mrope_section": [2, 1, 1],
@@ -39,25 +39,30 @@ def qwen3_5_config(vocab: int, ids: dict[str, int]) -> dict:
             "partial_rotary_factor": 0.25,
         },
     }
-    vision = {
-        "model_type": "qwen3_5",
-        "depth": 2,
-        "hidden_size": 32,
-        "intermediate_size": 64,
-        "out_hidden_size": 64,
-        "num_heads": 2,
-        "patch_size": 16,
-        "spatial_merge_size": 2,
-        "temporal_patch_size": 2,
-        "in_channels": 3,
-        "num_position_embeddings": 64,
-        "deepstack_visual_indexes": [],
-    }
+
+
+VISION = {
+    "model_type": "qwen3_5",
+    "depth": 2,
+    "hidden_size": 32,
+    "intermediate_size": 64,
+    "out_hidden_size": 64,
+    "num_heads": 2,
+    "patch_size": 16,
+    "spatial_merge_size": 2,
+    "temporal_patch_size": 2,
+    "in_channels": 3,
+    "num_position_embeddings": 64,
+    "deepstack_visual_indexes": [],
+}
+
+
+def qwen3_5_config(vocab: int, ids: dict[str, int]) -> dict:
     return {
-        "model_type": "qwen3_5",
+    "model_type": "qwen3_5",
         "architectures": ["Qwen3_5ForConditionalGeneration"],
-        "text_config": text,
-        "vision_config": vision,
+        "text_config": text_config(vocab, ids["eos"]),
+        "vision_config": dict(VISION),
         "image_token_id": ids["image"],
         "video_token_id": ids["video"],
         "vision_start_token_id": ids["vision_start"],
