@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-import os
 import platform
 import shutil
 from dataclasses import dataclass
 from typing import Callable
 
+from app.memory import context_budget, total_memory_bytes
 from app.settings import Settings
 from models import catalog
 from models.base import ModelError, Role
@@ -55,13 +55,6 @@ def check_mlx(ctx: DoctorContext) -> Check:
                  "Use an Apple-silicon Mac for real-time speed.")
 
 
-def total_memory_bytes() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 0
-
-
 def check_memory(ctx: DoctorContext) -> Check:
     total = total_memory_bytes()
     gb = total / 2**30
@@ -72,39 +65,17 @@ def check_memory(ctx: DoctorContext) -> Check:
     return Check(Status.OK, "memory", detail)
 
 
-# Qwen3.5-4B's attention geometry (32 layers, every 4th full attention, 4 KV heads of 256), for when the default
-# brain is not installed yet and its config.json cannot be read.
-QWEN35_4B = {"num_hidden_layers": 32, "full_attention_interval": 4, "num_attention_heads": 16,
-             "num_key_value_heads": 4, "head_dim": 256}
-
-
-def gpu_budget_bytes(total: int, model_bytes: int) -> int:
-    """What the KV cache may use: macOS lets the GPU wire about two thirds of memory; minus weights and 1 GB."""
-    return max(0, int(total * 2 / 3) - model_bytes - 2**30)
-
-
 def check_context(ctx: DoctorContext) -> Check:
-    from kvcache.budget import geometry_from_config, max_context
-    from kvcache.config import KVCacheError, KVQuantConfig
+    from kvcache.config import KVCacheError
 
-    name = ctx.settings.models.chat
-    entry = catalog.lookup(name)
+    mem = ctx.settings.memory
     try:
-        config = ctx.store.resolve(name).config or QWEN35_4B
-    except ModelError:
-        config = QWEN35_4B
-    try:
-        geom = geometry_from_config(config)
+        b = context_budget(ctx.store, ctx.settings.models.chat, mem.kv_key_bits, mem.kv_value_bits, mem.compress_kv)
     except KVCacheError as exc:
         return Check(Status.WARN, "context", str(exc))
-    mem = ctx.settings.memory
-    setting = KVQuantConfig(key_bits=mem.kv_key_bits, value_bits=mem.kv_value_bits) if mem.compress_kv else None
-    budget = gpu_budget_bytes(total_memory_bytes(), int((entry.size_gb if entry else 3.0) * 1e9))
-    fits, bf16 = max_context(geom, budget, setting), max_context(geom, budget, None)
-    label = f"K{mem.kv_key_bits}/V{mem.kv_value_bits}-bit" if setting else "bf16"
-    detail = f"{name}: {fits:,} tokens of context fit in {budget / 2**30:.1f} GB with the {label} KV cache " \
-             f"(bf16 would hold {bf16:,})"
-    if fits < 32768:
+    detail = (f"{b.model}: {b.tokens:,} tokens of context fit in {b.budget_bytes / 2**30:.1f} GB with the {b.label} "
+              f"KV cache (bf16 would hold {b.bf16_tokens:,})")
+    if b.tokens < 32768:
         return Check(Status.WARN, "context", detail, "Choose a smaller model or close other apps.")
     return Check(Status.OK, "context", detail)
 

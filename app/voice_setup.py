@@ -95,6 +95,21 @@ class Printer:
             print(render(event), file=self.err)
 
 
+def history_tokens(settings: Settings, model: str, reply_tokens: int) -> int:
+    """The history bound: what the KV budget holds for this model, less room for the reply (and never above the
+    context length the model was trained for, 262K for Qwen3.5)."""
+    from kvcache.config import KVCacheError
+
+    from app.memory import context_budget
+
+    mem = settings.memory
+    try:
+        fits = context_budget(build_store(settings), model, mem.kv_key_bits, mem.kv_value_bits, mem.compress_kv).tokens
+    except KVCacheError:
+        fits = 32768
+    return max(2048, min(fits, 262144) - reply_tokens - 512)
+
+
 def build_session(opts: VoiceOptions, settings: Settings, sink: Callable[[Any], None], err: TextIO) -> Session:
     hearing: PipelineHearing
     cfg = endpoint_config(settings)
@@ -109,7 +124,8 @@ def build_session(opts: VoiceOptions, settings: Settings, sink: Callable[[Any], 
 
         hearing, speaker = live_ports(settings, cfg, opts.push_to_talk, opts.out, err)
     config = LoopConfig(hands_free=not opts.push_to_talk, voice=opts.voice or settings.voice.voice,
-                        speed=settings.voice.speed, sampling=SamplingParams(max_tokens=opts.max_tokens))
+                        speed=settings.voice.speed, sampling=SamplingParams(max_tokens=opts.max_tokens),
+                        max_history_tokens=history_tokens(settings, opts.model or settings.models.chat, opts.max_tokens))
     return Session(lambda post: make_engine(post, settings), sink, cut_clauses, config,
                    audio_out=speaker, hearing=hearing, frames=open_eyes(opts.look, err))
 

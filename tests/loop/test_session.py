@@ -87,3 +87,38 @@ def test_model_failure_mid_turn_is_an_error_event_and_the_loop_goes_on(session_f
     events.until(lambda e: isinstance(e, StateChanged) and e.state is LoopState.LISTENING)
     assert session.loop.turn is None
     assert [m.text for m in session.loop.history.messages] == ["anyone there?"]  # what the user said is kept
+
+
+def test_a_what_is_this_turn_sends_the_newest_frame_to_the_vision_tower(tiny_vlm, monkeypatch, tmp_path):
+    import threading
+
+    from mlx_vlm.models.qwen3_5 import VisionModel
+
+    from app.eyes import open_source
+
+    monkeypatch.setenv("HEARTH_HOME", str(tmp_path))
+    seen: list[tuple[int, ...]] = []
+    original = VisionModel.__call__
+
+    def spy(self, pixels, grid_thw, *args, **kwargs):
+        seen.append(tuple(pixels.shape))
+        assert threading.current_thread().name == "hearth-engine"
+        return original(self, pixels, grid_thw, *args, **kwargs)
+
+    monkeypatch.setattr(VisionModel, "__call__", spy)
+    events = Collector()
+    session = Session(lambda post: make_engine(post, Settings()), events, cutter,
+                      frames=open_source("synthetic")).start((LoadModel(Role.VLM, str(tiny_vlm)),))
+    try:
+        events.until(lambda e: isinstance(e, ModelLoaded))
+        session.handle(SendText("hello"))
+        said = events.until(lambda e: isinstance(e, UserSaid))
+        events.until(lambda e: isinstance(e, TurnTimeline))
+        assert said.images == () and seen == []  # no frame for a turn that does not ask to look
+        session.handle(SendText("what is this?"))
+        said = events.until(lambda e: isinstance(e, UserSaid))
+        events.until(lambda e: isinstance(e, TurnTimeline))
+        assert len(said.images) == 1 and said.images[0].rgb.shape == (240, 320, 3)
+        assert seen and seen[0][0] > 0  # the frame's patches went through the vision tower
+    finally:
+        session.stop()

@@ -1,0 +1,62 @@
+"""How much context the KV budget allows for the chat model (doctor, the loop's history bound, the memory panel)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from models import catalog
+from models.base import ModelError
+from models.store import ModelStore
+
+# Qwen3.5-4B's attention geometry (32 layers, every 4th full attention, 4 KV heads of 256), for when the default
+# brain is not installed yet and its config.json cannot be read.
+QWEN35_4B = {"num_hidden_layers": 32, "full_attention_interval": 4, "num_attention_heads": 16,
+             "num_key_value_heads": 4, "head_dim": 256}
+
+
+@dataclass(frozen=True)
+class ContextBudget:
+    model: str
+    budget_bytes: int
+    bytes_per_token: float
+    bf16_bytes_per_token: float
+    tokens: int  # what fits with the configured cache
+    bf16_tokens: int
+    label: str  # "K4/V3-bit" or "bf16"
+
+
+def total_memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def gpu_budget_bytes(total: int, model_bytes: int) -> int:
+    """What the KV cache may use: macOS lets the GPU wire about two thirds of memory; minus weights and 1 GB."""
+    return max(0, int(total * 2 / 3) - model_bytes - 2**30)
+
+
+def _model_config(store: ModelStore, name: str) -> dict[str, Any]:
+    try:
+        return store.resolve(name).config or QWEN35_4B
+    except ModelError:
+        return QWEN35_4B
+
+
+def context_budget(store: ModelStore, model: str, key_bits: int, value_bits: int, compress: bool) -> ContextBudget:
+    """Raises kvcache's KVCacheError when the model's config lacks attention sizes."""
+    from kvcache.budget import bytes_per_token, geometry_from_config, max_context
+    from kvcache.config import KVQuantConfig
+
+    geom = geometry_from_config(_model_config(store, model))
+    setting = KVQuantConfig(key_bits=key_bits, value_bits=value_bits) if compress else None
+    entry = catalog.lookup(model)
+    budget = gpu_budget_bytes(total_memory_bytes(), int((entry.size_gb if entry else 3.0) * 1e9))
+    return ContextBudget(
+        model, budget, bytes_per_token(geom, setting), bytes_per_token(geom, None),
+        max_context(geom, budget, setting), max_context(geom, budget, None),
+        f"K{key_bits}/V{value_bits}-bit" if compress else "bf16",
+    )
