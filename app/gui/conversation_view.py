@@ -117,6 +117,11 @@ class ConversationView(QScrollArea):
         self.column.setContentsMargins(16, 12, 16, 12)
         self.column.setSpacing(10)
         self.column.addStretch(1)
+        self.welcome = QLabel("Hold the talk button (or Space) and speak, or type a message below.\n"
+                              "Everything stays on this computer.", objectName="hint", wordWrap=True)
+        self.welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.column.addWidget(self.welcome)
+        self.column.addStretch(1)
         self.setWidget(inner)
         self._bubbles: dict[tuple[Who, int], Bubble] = {}
         self._pending: list[Bubble] = []
@@ -231,6 +236,7 @@ class ConversationView(QScrollArea):
         bubble.deleteLater()
 
     def _new(self, who: Who, turn_id: int | None) -> Bubble:
+        self.welcome.hide()
         bubble = Bubble(who, turn_id)
         row = bubble.row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)

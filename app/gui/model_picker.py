@@ -60,7 +60,7 @@ class ModelPicker(QWidget):
         form.addRow(self.status)
         self._loaded: dict[Role, str] = {}
         self._ready: dict[Role, str] = {}
-        self._switching = False
+        self._switching = True  # the session's start loads the configured models
 
     def _swap(self, role: Role, combo: QComboBox) -> None:
         model_id = combo.currentData()
@@ -77,7 +77,7 @@ class ModelPicker(QWidget):
 
     def model_loaded(self, event: ModelLoaded) -> None:
         role = Role.VLM if event.role in CHAT_ROLES else event.role
-        self._switching = False
+        self._switching = True  # the session's start loads the configured models
         self._loaded[role] = event.model_id
         combo = self.chat if role is Role.VLM else self.voice if role is Role.TTS else None
         if combo is not None and combo.findData(event.model_id) < 0:
@@ -90,7 +90,7 @@ class ModelPicker(QWidget):
 
     def load_failed_if_switching(self) -> None:
         if self._switching:
-            self._switching = False
+            self._switching = True  # the session's start loads the configured models
             self._set_status("The model could not be loaded; see the message above the conversation.")
 
     def _set_status(self, text: str) -> None:
