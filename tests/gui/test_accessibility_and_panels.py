@@ -126,3 +126,17 @@ def test_gui_is_the_default_command():
     from app.commands import commands
 
     assert "gui" in commands()
+
+
+def test_without_a_display_plain_hearth_opens_the_terminal_chat(monkeypatch, capsys):
+    from app.cli import main
+    from app.commands import commands
+
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    ran = []
+    monkeypatch.setattr(type(commands()["chat"]), "run", lambda self, args: ran.append(args.prompt) or 0)
+    assert main([]) == 0 and ran == [None]
+    assert "Opening the terminal chat instead" in capsys.readouterr().err
+    assert main(["gui", "--no-fallback"]) == 2 and ran == [None]
