@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
@@ -82,12 +84,36 @@ def stylesheet(c: Colors, high_contrast: bool) -> str:
 
 HIGH_CONTRAST_EXTRA = """
     QLineEdit, QComboBox, QAbstractSpinBox { border: 2px solid #ffffff; border-radius: 4px; padding: 3px 6px; }
+    QComboBox::drop-down { border: none; width: 22px; }
+    QComboBox::down-arrow, QAbstractSpinBox::down-arrow { image: url(%(down)s); width: 12px; height: 8px; }
+    QAbstractSpinBox::up-arrow { image: url(%(up)s); width: 12px; height: 8px; }
+    QAbstractSpinBox::up-button, QAbstractSpinBox::down-button { border: none; width: 18px; }
     QLineEdit:focus, QComboBox:focus, QAbstractSpinBox:focus, QPushButton:focus { border: 3px solid #ffd400; }
     QPushButton { border: 2px solid #ffffff; border-radius: 4px; padding: 5px 12px; }
     QCheckBox::indicator { width: 16px; height: 16px; border: 2px solid #ffffff; background: #000000; }
     QCheckBox::indicator:checked { background: #ffd400; }
+    QSlider::groove:horizontal { height: 4px; background: #ffffff; border-radius: 2px; }
+    QSlider::handle:horizontal { background: #ffd400; border: 2px solid #ffffff; width: 16px; margin: -8px 0;
+        border-radius: 10px; }
     QProgressBar { border: 1px solid #ffffff; } QProgressBar::chunk { background: #ffd400; }
 """
+
+
+ARROW_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="12" height="8" viewBox="0 0 12 8">'
+             '<path d="{path}" fill="#ffffff"/></svg>')
+
+
+def arrow_files() -> dict[str, str]:
+    """White arrow images for high-contrast combo and spin boxes (style sheets need files)."""
+    folder = Path(tempfile.gettempdir()) / "hearth-theme"
+    folder.mkdir(exist_ok=True)
+    out = {}
+    for name, path in (("down", "M0 0 L12 0 L6 8 Z"), ("up", "M0 8 L12 8 L6 0 Z")):
+        file = folder / f"arrow-{name}.svg"
+        if not file.exists():
+            file.write_text(ARROW_SVG.format(path=path))
+        out[name] = file.as_posix()
+    return out
 
 
 def apply_theme(app: QApplication, ui: UiSettings) -> Colors:
@@ -100,5 +126,5 @@ def apply_theme(app: QApplication, ui: UiSettings) -> Colors:
     font.setPointSize(LARGE_POINTS if ui.large_text else NORMAL_POINTS)
     app.setFont(font)
     c = colors_for(palette, ui.high_contrast)
-    app.setStyleSheet(stylesheet(c, ui.high_contrast) + (HIGH_CONTRAST_EXTRA if ui.high_contrast else ""))
+    app.setStyleSheet(stylesheet(c, ui.high_contrast) + (HIGH_CONTRAST_EXTRA % arrow_files() if ui.high_contrast else ""))
     return c
