@@ -135,6 +135,13 @@ class MainWindow(QMainWindow):
         self.talk.hands_free.blockSignals(True)  # the session reads the mode from settings itself
         self.talk.hands_free.setChecked(self.settings.audio.mode is ListenMode.HANDS_FREE)
         self.talk.hands_free.blockSignals(False)
+        self.talk.hands_free.toggled.connect(self._hands_free_toggled)
+
+    def _hands_free_toggled(self, on: bool) -> None:
+        """The toggle applies at once (SetHandsFree) and is remembered as the listening mode."""
+        mode = ListenMode.HANDS_FREE if on else ListenMode.PUSH_TO_TALK
+        if mode is not self.settings.audio.mode:
+            self.apply_settings(replace(self.settings, audio=replace(self.settings.audio, mode=mode)))
 
     def _menus(self) -> None:
         file_menu = self.menuBar().addMenu("&Hearth")
@@ -188,8 +195,9 @@ class MainWindow(QMainWindow):
         for role, key in ((Role.VLM, "chat"), (Role.STT, "stt"), (Role.TTS, "tts")):
             if getattr(new.models, key) != getattr(old.models, key):
                 self.send_intent(se.SwapModel(role, getattr(new.models, key)))
-        if (new.audio, new.voice, new.memory, new.models.offline) != (old.audio, old.voice, old.memory,
-                                                                         old.models.offline):
+        self.talk.hands_free.setChecked(new.audio.mode is ListenMode.HANDS_FREE)  # live: sends SetHandsFree
+        later = (replace(new.audio, mode=old.audio.mode), new.voice, new.memory, new.models.offline)
+        if later != (old.audio, old.voice, old.memory, old.models.offline):
             self.conversation.add_note("Audio, voice, memory and offline changes apply the next time Hearth starts.")
 
     # ----------------------------------------------------------------------------------------------- keys

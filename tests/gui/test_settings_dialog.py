@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from app.gui.theme import LARGE_POINTS, NORMAL_POINTS
 from app.gui.settings_dialog import DEFAULT_DEVICE, DeviceLists, SettingsDialog
@@ -87,3 +87,19 @@ def test_window_applies_saves_and_swaps_models(harness, qtbot):
     finally:
         w.apply_settings(Settings())
     assert app.palette().color(QPalette.ColorRole.Window).name() != "#000000"
+
+
+def test_hands_free_toggle_applies_live_and_is_remembered(harness, qtbot):
+    from PySide6.QtCore import Qt
+
+    from app.session_events import SetHandsFree
+
+    w = harness.window
+    qtbot.mouseClick(w.talk.hands_free, Qt.MouseButton.LeftButton)
+    assert harness.session.intents == [SetHandsFree(False)]
+    assert harness.saved[-1].audio.mode is ListenMode.PUSH_TO_TALK
+    assert not any("next time" in label.text() for label in w.conversation.findChildren(QLabel))
+    s = harness.saved[-1]
+    w.apply_settings(replace(s, audio=replace(s.audio, mode=ListenMode.HANDS_FREE)))  # from the dialog
+    assert w.talk.hands_free.isChecked() and harness.session.intents[-1] == SetHandsFree(True)
+    assert len(harness.saved) == 2
