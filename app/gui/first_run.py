@@ -124,21 +124,27 @@ class Installer:
         self.thread = threading.Thread(target=work, name="hearth-installer", daemon=True)
         self.thread.start()
 
+    def _post(self, event: object) -> None:
+        try:
+            self.bridge.post(event)
+        except RuntimeError:  # the dialog was closed meanwhile (its bridge is gone): nobody to tell
+            self.cancel.set()
+
     def _pull(self, name: str) -> None:
         try:
-            self.store.pull(name, tqdm_class=progress_class(name, self.bridge.post, self.cancel))
+            self.store.pull(name, tqdm_class=progress_class(name, self._post, self.cancel))
         except (ModelError, Cancelled) as exc:
-            self.bridge.post(Finished(name, str(exc), cancelled=self.cancel.is_set()))
+            self._post(Finished(name, str(exc), cancelled=self.cancel.is_set()))
             return
-        self.bridge.post(Finished(name))
+        self._post(Finished(name))
 
     def _import(self, name: str, folder: Path) -> None:
         try:
             self.store.import_folder(folder, name)
         except (ModelError, OSError) as exc:
-            self.bridge.post(Finished(name, str(exc)))
+            self._post(Finished(name, str(exc)))
             return
-        self.bridge.post(Finished(name))
+        self._post(Finished(name))
 
 
 class FirstRunDialog(QDialog):

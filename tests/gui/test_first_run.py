@@ -113,3 +113,19 @@ def test_offline_mode_disables_download(qtbot):
     dialog = dialog_for(qtbot, FakeStore(offline=True))
     assert not dialog.download_button.isEnabled() and dialog.import_button.isEnabled()
     assert "Offline" in dialog.status.text()
+
+
+def test_closing_the_dialog_mid_download_stops_the_worker_quietly(qtbot):
+    import shiboken6
+
+    gate = threading.Event()
+    store = FakeStore(present={"kokoro"}, gate=gate, chunks=50, chunk_delay=0.005)
+    dialog = dialog_for(qtbot, store)
+    dialog.download_button.click()
+    installer = dialog.installer
+    dialog.skip_button.click()  # "Continue without" while downloading
+    shiboken6.delete(dialog)
+    gate.set()
+    installer.thread.join(10)
+    assert not installer.thread.is_alive() and installer.cancel.is_set()
+    assert "qwen3.5-4b" not in store.present
