@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .config import KVCacheError, KVQuantConfig
 
-SETTINGS: tuple[tuple[int, int], ...] = ((4, 4), (4, 3), (3, 3), (3, 2), (2, 2))
+SETTINGS: tuple[tuple[float, float], ...] = ((5, 3), (4.75, 3), (4, 4), (4, 3), (3, 3), (2, 2))
 
 
 @dataclass(frozen=True)
@@ -94,5 +94,5 @@ def budget_table(geom: AttentionGeometry, budget_bytes: int) -> list[BudgetRow]:
         cfg = KVQuantConfig(key_bits=kb, value_bits=vb)
         per = bytes_per_token(geom, cfg)
         bits = per * 8 / max(1, geom.full_layers * geom.kv_heads * 2 * elems)
-        rows.append(BudgetRow(f"K{kb}V{vb}", bits, per, max_context(geom, budget_bytes, cfg)))
+        rows.append(BudgetRow(f"K{kb:g}V{vb:g}", bits, per, max_context(geom, budget_bytes, cfg)))
     return rows

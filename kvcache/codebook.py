@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-SUPPORTED_BITS = (1, 2, 3, 4)
+SUPPORTED_BITS = (1, 2, 3, 4, 5)
 _GRID = 40001
 _MAX_ITERS = 3000
 _TOL = 1e-13

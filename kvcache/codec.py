@@ -1,54 +1,83 @@
-"""Vector codec: norm + rotated unit vector quantized coordinate-wise with a shared Lloyd-Max codebook.
+"""Vector codec: norm + rotated unit vector quantized coordinate-wise with Lloyd-Max codebooks.
 
-encode(x)  -> packed codes (uint8, dim*bits/8 per vector) and one float16 scale per vector.
-The stored scale is the norm corrected so that scale * codebook[codes] is the least-squares fit of the rotated
-vector (costs nothing, removes the norm shrinkage of the quantizer). Optional centring by a per-head mean vector.
+encode(x)  -> packed codes (uint8) and one float16 scale per vector.
+Fractional widths (e.g. 4.75 bits): after the rotation every coordinate has the same distribution, so the first
+``n_hi`` rotated coordinates use ceil(bits) and the rest floor(bits); the mean squared error is the weighted average.
+The stored scale is the norm corrected so that scale * codebook values is the least-squares fit of the rotated vector
+(costs nothing, removes the quantizer's norm shrinkage). Optional centring by a per-head mean vector.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import mlx.core as mx
 
 from .codebook import boundaries, codebook
 from .lut import CodeTables, make_tables
-from .packing import check_packable, pack, unpack
+from .packing import check_packable, pack, packed_width, unpack
 from .rotation import Rotation, make_rotation
 
 _EPS = 1e-12
 
 
 @dataclass(frozen=True)
+class CodecPart:
+    """Rotated coordinates [start, end) quantized with one codebook of ``bits`` bits."""
+
+    start: int
+    end: int
+    bits: int
+    centroids: mx.array  # (2**bits,) float32, unit-vector scale
+    tables: CodeTables
+
+    @property
+    def width(self) -> int:
+        return packed_width(self.end - self.start, self.bits)
+
+
+@dataclass(frozen=True)
 class VectorCodec:
     dim: int
-    bits: int
+    bits: float
     rotation: Rotation
-    centroids: mx.array  # (2**bits,) float32, unit-vector scale
-    bounds: mx.array  # (2**bits - 1,) float32
-    tables: CodeTables
+    parts: tuple[CodecPart, ...]
     fit_scale: bool = True
 
+    @property
+    def width(self) -> int:
+        """Packed bytes per vector."""
+        return sum(p.width for p in self.parts)
+
     def encode(self, x: mx.array, mean: mx.array | None = None) -> tuple[mx.array, mx.array]:
-        """x (..., dim) -> (packed uint8 (..., dim*bits/8), scale float16 (...))."""
+        """x (..., dim) -> (packed uint8 (..., width), scale float16 (...))."""
         x = x.astype(mx.float32)
         if mean is not None:
             x = x - mean
         norm = mx.linalg.norm(x, axis=-1, keepdims=True)
         y = self.rotation.forward(x / mx.maximum(norm, _EPS))
-        codes = self.tables.encode(y)
+        codes = [p.tables.encode(y[..., p.start : p.end]) for p in self.parts]
         scale = norm
         if self.fit_scale:
-            c = self.centroids[codes]
+            c = mx.concatenate([p.centroids[k] for p, k in zip(self.parts, codes)], axis=-1)
             scale = norm * mx.sum(y * c, axis=-1, keepdims=True) / mx.maximum(mx.sum(c * c, axis=-1, keepdims=True), _EPS)
-        return pack(codes, self.bits), scale.squeeze(-1).astype(mx.float16)
+        packed = [pack(k, p.bits) for p, k in zip(self.parts, codes)]
+        return _join(packed), scale.squeeze(-1).astype(mx.float16)
+
+    def _split(self, packed: mx.array) -> list[mx.array]:
+        out, off = [], 0
+        for p in self.parts:
+            out.append(packed[..., off : off + p.width])
+            off += p.width
+        return out
 
     def codes(self, packed: mx.array) -> mx.array:
-        return unpack(packed, self.bits, self.dim)
+        return _join([unpack(a, p.bits, p.end - p.start) for p, a in zip(self.parts, self._split(packed))])
 
     def values(self, packed: mx.array) -> mx.array:
         """Codebook values of the codes (float32, rotated domain), before the per-vector scale."""
-        return self.tables.values(packed, self.dim)
+        return _join([p.tables.values(a, p.end - p.start) for p, a in zip(self.parts, self._split(packed))])
 
     def decode_rotated(self, packed: mx.array, scale: mx.array) -> mx.array:
         """Reconstruction in the rotated domain (float32), without the mean."""
@@ -60,12 +89,30 @@ class VectorCodec:
         return x if mean is None else x + mean
 
 
-def make_codec(dim: int, bits: int, seed: int, fit_scale: bool = True, rotation: Rotation | None = None) -> VectorCodec:
-    check_packable(dim, bits)
+def _join(arrays: list[mx.array]) -> mx.array:
+    return arrays[0] if len(arrays) == 1 else mx.concatenate(arrays, axis=-1)
+
+
+def split_bits(dim: int, bits: float) -> list[tuple[int, int]]:
+    """[(coordinates, bits), ...]: ceil(bits) for a multiple of 8 coordinates, floor(bits) for the rest."""
+    lo = math.floor(bits)
+    n_hi = int(round(dim * (bits - lo) / 8)) * 8
+    return [(n, b) for n, b in ((n_hi, lo + 1), (dim - n_hi, lo)) if n > 0]
+
+
+def _part(dim: int, start: int, n: int, bits: int) -> CodecPart:
+    check_packable(n, bits)
     c = codebook(dim, bits)
-    b = boundaries(c)
+    return CodecPart(start, start + n, bits, mx.array(c.astype("float32")), make_tables(c, boundaries(c), dim, bits))
+
+
+def make_codec(dim: int, bits: float, seed: int, fit_scale: bool = True, rotation: Rotation | None = None) -> VectorCodec:
+    check_packable(dim, math.ceil(bits) if bits <= 5 else 6)
     rot = rotation if rotation is not None else make_rotation(dim, seed)
     if rot.dim != dim:
         raise ValueError(f"rotation is for dim {rot.dim}, codec for {dim}")
-    tables = make_tables(c, b, dim, bits)
-    return VectorCodec(dim, bits, rot, mx.array(c.astype("float32")), mx.array(b.astype("float32")), tables, fit_scale)
+    parts, start = [], 0
+    for n, b in split_bits(dim, bits):
+        parts.append(_part(dim, start, n, b))
+        start += n
+    return VectorCodec(dim, bits, rot, tuple(parts), fit_scale)

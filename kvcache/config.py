@@ -15,7 +15,9 @@ class KVCacheError(ValueError):
 class KVQuantConfig:
     """How full-attention KV caches are compressed.
 
-    key_bits / value_bits: Lloyd-Max code width per rotated coordinate (2, 3 or 4).
+    key_bits / value_bits: Lloyd-Max code width per rotated coordinate, 2 to 5 in steps of 1/8 (fractional widths
+        give ceil(bits) to a share of the rotated coordinates and floor(bits) to the rest).
+        Default K4.75/V3: on real Q/K/V the softmax KL tracks the key MSE, so keys get the bits (see notes).
     sink_tokens: the first tokens kept in the input dtype (attention sinks).
     window: the newest tokens kept in the input dtype (0 = quantize as soon as a block is complete).
     flush_tokens: decode tokens gather in the input dtype until this many, then are quantized together.
@@ -24,8 +26,8 @@ class KVQuantConfig:
     tile: tokens per stored segment and per attention tile (upper bound).
     """
 
-    key_bits: int = 4
-    value_bits: int = 3
+    key_bits: float = 4.75
+    value_bits: float = 3
     sink_tokens: int = 4
     window: int = 0
     flush_tokens: int = 64
@@ -37,8 +39,9 @@ class KVQuantConfig:
 
     def __post_init__(self) -> None:
         for name in ("key_bits", "value_bits"):
-            if getattr(self, name) not in SUPPORTED_BITS[1:]:
-                raise KVCacheError(f"{name}={getattr(self, name)} is not supported: use 2, 3 or 4")
+            b = getattr(self, name)
+            if not isinstance(b, (int, float)) or not 2 <= b <= max(SUPPORTED_BITS) or (b * 8) % 1:
+                raise KVCacheError(f"{name}={b} is not supported: use 2 to 5 bits in steps of 0.125 (e.g. 3, 4, 4.75)")
         for name in ("sink_tokens", "window"):
             if getattr(self, name) < 0:
                 raise KVCacheError(f"{name} must be >= 0, got {getattr(self, name)}")
@@ -49,7 +52,7 @@ class KVQuantConfig:
     def label(self) -> str:
         extra = f"+s{self.sink_tokens}" if self.sink_tokens else ""
         extra += f"+w{self.window}" if self.window else ""
-        return f"K{self.key_bits}V{self.value_bits}{extra}"
+        return f"K{self.key_bits:g}V{self.value_bits:g}{extra}"
 
     def to_meta(self) -> dict[str, str]:
         return {k: str(v) for k, v in self.__dict__.items()}
@@ -59,5 +62,11 @@ class KVQuantConfig:
         kwargs = {}
         for name, field in cls.__dataclass_fields__.items():
             if name in meta:
-                kwargs[name] = meta[name] == "True" if field.type == "bool" else int(meta[name])
+                kwargs[name] = _parse(meta[name], field.type)
         return cls(**kwargs)
+
+
+def _parse(text: str, kind: str):
+    if kind == "bool":
+        return text == "True"
+    return float(text) if kind == "float" else int(text)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import mlx.core as mx
 import numpy as np
 
+from .packing import unpack
+
 _BINS = 4096
 _RANGE = 8.0  # in units of the coordinate standard deviation 1/sqrt(dim)
 
@@ -30,6 +32,8 @@ class CodeTables:
     def values(self, packed: mx.array, dim: int) -> mx.array:
         """Packed uint8 (..., dim*bits/8) -> codebook values float32 (..., dim), without the per-vector scale."""
         lead = packed.shape[:-1]
+        if self.bits == 5:
+            return mx.take(self.decode[:, 0], unpack(packed, 5, dim).astype(mx.uint32), axis=0)
         if self.bits == 3:
             p = packed.reshape(*lead, dim // 8, 3).astype(mx.uint16)
             lo = p[..., 0] | mx.left_shift(mx.bitwise_and(p[..., 1], 0x0F), 8)
@@ -41,6 +45,8 @@ class CodeTables:
 
 
 def _decode_table(centroids: np.ndarray, bits: int) -> np.ndarray:
+    if bits == 5:  # codes are unpacked first; the table is the codebook itself
+        return centroids.astype(np.float32)[:, None]
     group = 12 if bits == 3 else 8
     per = group // bits
     entries = np.arange(2**group)

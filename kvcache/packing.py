@@ -1,10 +1,12 @@
-"""Bit packing of b-bit codes (b in 1..4) along the last axis: every 8 codes become b bytes (uint8)."""
+"""Bit packing of b-bit codes (b in 1..5) along the last axis: every 8 codes become b bytes (uint8).
+
+5-bit codes are stored as a 4-bit plane followed by a 1-bit plane (same size, simpler shifts)."""
 
 from __future__ import annotations
 
 import mlx.core as mx
 
-PACK_BITS = (1, 2, 3, 4)
+PACK_BITS = (1, 2, 3, 4, 5)
 
 
 def packed_width(dim: int, bits: int) -> int:
@@ -29,6 +31,9 @@ def pack(codes: mx.array, bits: int) -> mx.array:
     d = codes.shape[-1]
     check_packable(d, bits)
     lead = codes.shape[:-1]
+    if bits == 5:
+        c = codes.astype(mx.uint8)
+        return mx.concatenate([pack(mx.bitwise_and(c, 15), 4), pack(mx.right_shift(c, 4), 1)], axis=-1)
     if bits in (1, 2, 4):  # byte-aligned: 8 / bits codes per byte
         per = 8 // bits
         c = codes.astype(mx.uint8).reshape(*lead, d // per, per)
@@ -45,6 +50,9 @@ def unpack(packed: mx.array, bits: int, dim: int) -> mx.array:
     if packed.shape[-1] != dim // 8 * bits:
         raise ValueError(f"packed width {packed.shape[-1]} does not match dim {dim} at {bits} bits")
     lead = packed.shape[:-1]
+    if bits == 5:
+        low, high = unpack(packed[..., : dim // 2], 4, dim), unpack(packed[..., dim // 2 :], 1, dim)
+        return low | mx.left_shift(high, 4)
     p = packed.astype(mx.uint32).reshape(*lead, dim // 8, bits)
     word = mx.sum(mx.left_shift(p, _shifts(bits, 8)), axis=-1, keepdims=True)
     codes = mx.bitwise_and(mx.right_shift(word, _shifts(8, bits)), (1 << bits) - 1)

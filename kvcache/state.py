@@ -83,8 +83,7 @@ def check_consistent(cache) -> None:
         raise KVCacheError(f"compressed KV cache holds {total} tokens but its metadata says {cache.offset}; the file is corrupt")
     if cache.k_codec is None:
         return
-    width_k = cache.k_codec.dim // 8 * cache.k_codec.bits
-    width_v = cache.v_codec.dim // 8 * cache.v_codec.bits
+    width_k, width_v = cache.k_codec.width, cache.v_codec.width
     head = (cache.batch, cache.n_kv_heads)
     for s in cache.segments:
         if s.kp.shape[:2] != head or s.kp.shape[3] != width_k or s.vp.shape[3] != width_v or s.kp.dtype != mx.uint8:

@@ -7,6 +7,7 @@ from kvcache import CompressedKVCache, KVCacheError, KVQuantConfig, compressed_a
 
 CONFIGS = [
     KVQuantConfig(),
+    KVQuantConfig(key_bits=5, value_bits=2.5),
     KVQuantConfig(key_bits=3, value_bits=2, sink_tokens=0, center_keys=False),
     KVQuantConfig(center_values=True, window=16, flush_tokens=8, tile=64),
 ]
@@ -111,8 +112,10 @@ def test_make_mask_and_empty():
 
 
 def test_clear_errors_for_bad_input():
-    with pytest.raises(KVCacheError, match="key_bits=5"):
-        KVQuantConfig(key_bits=5)
+    with pytest.raises(KVCacheError, match="key_bits=6"):
+        KVQuantConfig(key_bits=6)
+    with pytest.raises(KVCacheError, match="value_bits=3.1"):
+        KVQuantConfig(value_bits=3.1)
     cache = CompressedKVCache()
     with pytest.raises(KVCacheError, match="float"):
         cache.update_and_fetch(mx.zeros((1, 2, 3, 64), mx.int32), mx.zeros((1, 2, 3, 64), mx.int32))

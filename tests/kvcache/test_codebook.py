@@ -34,7 +34,7 @@ def test_codebook_is_symmetric_sorted_and_rejects_bad_bits():
     c = codebook(128, 3)
     assert np.all(np.diff(c) > 0) and np.allclose(c, -c[::-1])
     with pytest.raises(ValueError, match="unsupported bit width"):
-        codebook(128, 5)
+        codebook(128, 6)
 
 
 @pytest.mark.parametrize("dim", [64, 96, 128])
@@ -48,7 +48,7 @@ def test_rotation_is_orthogonal_and_invertible(dim):
     assert not np.allclose(r, np.eye(dim), atol=0.1)
 
 
-@pytest.mark.parametrize("bits", [1, 2, 3, 4])
+@pytest.mark.parametrize("bits", [1, 2, 3, 4, 5])
 def test_pack_unpack_round_trip(bits):
     codes = mx.random.randint(0, 2**bits, (2, 3, 7, 96)).astype(mx.uint8)
     packed = pack(codes, bits)
@@ -82,12 +82,25 @@ def test_fitted_scale_does_not_hurt_and_handles_zero_vectors():
 
 
 @pytest.mark.parametrize("dim", [64, 96, 256])
-@pytest.mark.parametrize("bits", [1, 2, 3, 4])
+@pytest.mark.parametrize("bits", [1, 2, 3, 4, 5])
 def test_table_encoding_is_nearest_centroid_and_table_decoding_matches(dim, bits):
     codec = make_codec(dim, bits, seed=0)
     y = mx.random.normal((2000, dim), key=mx.random.key(dim + bits)) * (1.3 / dim**0.5)
-    nearest = mx.argmin(mx.abs(y[..., None] - codec.centroids), axis=-1).astype(mx.uint8)
-    codes = codec.tables.encode(y)
+    part = codec.parts[0]
+    nearest = mx.argmin(mx.abs(y[..., None] - part.centroids), axis=-1).astype(mx.uint8)
+    codes = part.tables.encode(y)
     assert mx.array_equal(codes, nearest)
     packed = pack(codes, bits)
-    assert mx.array_equal(codec.values(packed), codec.centroids[nearest])
+    assert mx.array_equal(codec.values(packed), part.centroids[nearest])
+
+
+@pytest.mark.parametrize("bits", [2.5, 3.25, 4.75])
+def test_fractional_widths_mix_two_codebooks(bits):
+    codec = make_codec(128, bits, seed=2, fit_scale=False)
+    assert codec.width == 128 * bits / 8
+    x = mx.random.normal((8000, 128), key=mx.random.key(7))
+    x = x / mx.linalg.norm(x, axis=-1, keepdims=True)
+    mse = float(mx.mean(mx.sum((codec.decode(*codec.encode(x)) - x) ** 2, axis=-1)))
+    lo, frac = int(bits), bits - int(bits)
+    expected = frac * theoretical_mse(128, lo + 1) + (1 - frac) * theoretical_mse(128, lo)
+    assert mse == pytest.approx(expected, rel=0.05)
