@@ -46,7 +46,7 @@ def _model_config(store: ModelStore, name: str) -> dict[str, Any]:
         return QWEN35_4B
 
 
-def context_budget(store: ModelStore, model: str, key_bits: int, value_bits: int, compress: bool) -> ContextBudget:
+def context_budget(store: ModelStore, model: str, key_bits: float, value_bits: float, compress: bool) -> ContextBudget:
     """Raises kvcache's KVCacheError when the model's config lacks attention sizes."""
     from kvcache.budget import bytes_per_token, geometry_from_config, max_context
     from kvcache.config import KVQuantConfig
@@ -58,5 +58,18 @@ def context_budget(store: ModelStore, model: str, key_bits: int, value_bits: int
     return ContextBudget(
         model, budget, bytes_per_token(geom, setting), bytes_per_token(geom, None),
         max_context(geom, budget, setting), max_context(geom, budget, None),
-        f"K{key_bits}/V{value_bits}-bit" if compress else "bf16",
+        f"K{key_bits:g}/V{value_bits:g}-bit" if compress else "bf16",
     )
+
+
+def budget_lookup(store: ModelStore, key_bits: float, value_bits: float, compress: bool):
+    """``model_id -> ContextBudget | None`` for the session (None when a config lacks attention sizes)."""
+    from kvcache.config import KVCacheError
+
+    def lookup(model_id: str) -> ContextBudget | None:
+        try:
+            return context_budget(store, model_id, key_bits, value_bits, compress)
+        except KVCacheError:
+            return None
+
+    return lookup

@@ -26,7 +26,11 @@ def compressed_cache_factory(settings: Settings) -> CacheFactory:
     from kvcache.config import KVCacheError, KVQuantConfig
     from kvcache.patch import compress_prompt_cache
 
-    config = KVQuantConfig(key_bits=settings.memory.kv_key_bits, value_bits=settings.memory.kv_value_bits)
+    try:
+        config = KVQuantConfig(key_bits=settings.memory.kv_key_bits, value_bits=settings.memory.kv_value_bits)
+    except KVCacheError as exc:  # e.g. 4.6 bits: not a multiple of 1/8
+        log.warning("memory.kv_*_bits: %s; using the default %s", exc, KVQuantConfig().label)
+        config = KVQuantConfig()
 
     def factory(model: ChatModel) -> list[Any]:  # engine thread
         cache = model.make_prompt_cache()
@@ -45,3 +49,11 @@ def make_engine(sink: Sink, settings: Settings, cache_factory: CacheFactory | No
     if cache_factory is None:
         cache_factory = compressed_cache_factory(settings) if settings.memory.compress_kv else default_cache_factory
     return Engine(sink, loader=loader, cache_factory=cache_factory)
+
+
+def budget_for(settings: Settings):
+    """The session's KV-budget lookup for the configured cache."""
+    from app.memory import budget_lookup
+
+    m = settings.memory
+    return budget_lookup(build_store(settings), m.kv_key_bits, m.kv_value_bits, m.compress_kv)

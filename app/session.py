@@ -31,9 +31,11 @@ from app.conversation import (
     step,
 )
 from app.engine import Engine
-from app.events import ErrorEvent, LoadModel, TranscriptEvent
-from app.session_events import PushToTalk, SendText, SetHandsFree, StopReply, SwapModel
+from app.events import ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TranscriptEvent
+from app.memory import ContextBudget
+from app.session_events import MemoryStats, PushToTalk, SendText, SetHandsFree, StopReply, SwapModel
 from app.session_ports import AudioOut, FrameSource, Hearing, NoAudioOut, NoFrames, NoHearing
+from models.base import Role
 
 log = logging.getLogger(__name__)
 Sink = Callable[[Any], None]
@@ -53,8 +55,11 @@ class Session:
         audio_out: AudioOut | None = None,
         hearing: Hearing | None = None,
         frames: FrameSource | None = None,
+        budget_for: Callable[[str], ContextBudget | None] | None = None,
     ) -> None:
         self._sink = sink
+        self._budget_for = budget_for or (lambda _model: None)
+        self._budget: ContextBudget | None = None
         self._cut = cutter
         self._inbox: queue.Queue[Any] = queue.Queue()
         self.engine = engine_factory(self.post)
@@ -118,6 +123,9 @@ class Session:
         intent = self._intents.get(type(item))
         if intent is not None:
             intent(item)
+        elif isinstance(item, (ModelLoaded, GenerationDone)):
+            self._apply(item)
+            self._memory(item)
         elif isinstance(item, TranscriptEvent) and not item.partial and item.turn_id == self.loop.stt_turn:
             self._apply(item)
             if item.text.strip():
@@ -132,6 +140,17 @@ class Session:
         self.loop, commands = step(self.loop, event, self._cut)
         for command in commands:
             self._commands[type(command)](command)
+
+    def _memory(self, event: ModelLoaded | GenerationDone) -> None:
+        """Keep the chat model's KV budget and report cache occupancy after each reply (memory panel)."""
+        if isinstance(event, ModelLoaded):
+            if event.role in (Role.LLM, Role.VLM):
+                self._budget = self._budget_for(event.model_id)
+            return
+        b, s = self._budget, event.stats
+        if b is not None and s.kv_tokens:
+            bf16 = int(s.kv_tokens * b.bf16_bytes_per_token)
+            self._sink(MemoryStats(s.kv_tokens, s.kv_bytes, bf16, max(0, b.tokens - s.kv_tokens)))
 
     def _on_send_text(self, intent: SendText) -> None:
         self._apply(UserInput(intent.text, intent.images, frame=self.frames.latest()))

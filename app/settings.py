@@ -65,8 +65,8 @@ class VoiceSettings:
 class MemorySettings:
     preset: MemoryPreset = MemoryPreset.GB16
     compress_kv: bool = True  # TurboQuant-style KV cache for full-attention layers (off: bf16 as the model has it)
-    kv_key_bits: int = field(default=_KV_DEFAULT.key_bits, **_range(2, 4))
-    kv_value_bits: int = field(default=_KV_DEFAULT.value_bits, **_range(2, 4))
+    kv_key_bits: float = field(default=float(_KV_DEFAULT.key_bits), **_range(2, 5))  # steps of 1/8
+    kv_value_bits: float = field(default=float(_KV_DEFAULT.value_bits), **_range(2, 5))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from app.clauses import cut_clauses
 from app.conversation import LoopConfig
 from app.events import ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TextDelta
 from app.eyes import FrameError, open_source
-from app.runtime import build_store, make_engine
+from app.runtime import budget_for, build_store, make_engine
 from app.session import Session
 from app.session_events import Notice, ReplyHeard, TurnTimeline, UserSaid
 from app.settings import Settings, load_settings
@@ -127,7 +127,7 @@ def build_session(opts: VoiceOptions, settings: Settings, sink: Callable[[Any], 
                         speed=settings.voice.speed, sampling=SamplingParams(max_tokens=opts.max_tokens),
                         max_history_tokens=history_tokens(settings, opts.model or settings.models.chat, opts.max_tokens))
     return Session(lambda post: make_engine(post, settings), sink, cut_clauses, config,
-                   audio_out=speaker, hearing=hearing, frames=open_eyes(opts.look, err))
+                   audio_out=speaker, hearing=hearing, frames=open_eyes(opts.look, err), budget_for=budget_for(settings))
 
 
 def run_voice(opts: VoiceOptions, out: TextIO, err: TextIO) -> int:

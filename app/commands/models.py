@@ -10,18 +10,10 @@ from typing import Callable
 from app.commands import command
 from app.runtime import build_store
 from app.settings import load_settings
+from app.units import human_bytes
 from models import catalog
 from models.base import ModelError
 from models.store import ModelStore
-
-
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
 
 
 def do_list(store: ModelStore, args: argparse.Namespace) -> int:
@@ -30,7 +22,7 @@ def do_list(store: ModelStore, args: argparse.Namespace) -> int:
     print(f"{'MODEL':48s} {'ROLE':5s} {'SIZE':>9s}  WHERE")
     for m in installed:
         role = m.role.value if m.role else "?"
-        print(f"{m.name:48s} {role:5s} {human_size(m.size_bytes):>9s}  {m.folder}")
+        print(f"{m.name:48s} {role:5s} {human_bytes(m.size_bytes):>9s}  {m.folder}")
     if not installed:
         print("(no models installed)")
     print("\nCatalog (install with `hearth models pull NAME`):")
@@ -42,13 +34,13 @@ def do_list(store: ModelStore, args: argparse.Namespace) -> int:
 
 def do_pull(store: ModelStore, args: argparse.Namespace) -> int:
     m = store.pull(args.model)
-    print(f"Installed {m.name} ({human_size(m.size_bytes)}) at {m.folder}")
+    print(f"Installed {m.name} ({human_bytes(m.size_bytes)}) at {m.folder}")
     return 0
 
 
 def do_import(store: ModelStore, args: argparse.Namespace) -> int:
     m = store.import_folder(Path(args.folder), args.as_name)
-    print(f"Imported {m.name} ({human_size(m.size_bytes)}, role {m.role.value if m.role else '?'}) into {m.folder}")
+    print(f"Imported {m.name} ({human_bytes(m.size_bytes)}, role {m.role.value if m.role else '?'}) into {m.folder}")
     return 0
 
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from tqdm import tqdm
 
 from app.gui.bridge import Bridge
-from app.gui.memory_panel import human_bytes
+from app.units import human_bytes
 from app.settings import Settings
 from models import catalog
 from models.base import ModelError, Role

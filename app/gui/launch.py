@@ -89,14 +89,14 @@ def real_session(settings: Settings, sink: Sink, frames: SharedFrame, ports: Voi
     from app.clauses import cut_clauses
     from app.conversation import LoopConfig
     from app.events import LoadModel
-    from app.runtime import make_engine
+    from app.runtime import budget_for, make_engine
     from app.session import Session
 
     ports = live_voice(settings, sink) if ports is None else ports
     config = LoopConfig(hands_free=settings.audio.mode is ListenMode.HANDS_FREE, voice=settings.voice.voice,
                         speed=settings.voice.speed)
     session = Session(lambda post: make_engine(post, settings), sink, cut_clauses, config,
-                      audio_out=ports.audio_out, hearing=ports.hearing, frames=frames)
+                      audio_out=ports.audio_out, hearing=ports.hearing, frames=frames, budget_for=budget_for(settings))
     loads = [LoadModel(Role.VLM, settings.models.chat)]
     if ports.hearing is not None:
         loads.append(LoadModel(Role.STT, settings.models.stt))

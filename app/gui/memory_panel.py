@@ -6,15 +6,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QProgressBar, QWidget
 
 from app.events import GenerationStats
 from app.session_events import MemoryStats
-
-
-def human_bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
+from app.units import human_bytes
 
 
 class MemoryPanel(QWidget):

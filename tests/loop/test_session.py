@@ -122,3 +122,22 @@ def test_a_what_is_this_turn_sends_the_newest_frame_to_the_vision_tower(tiny_vlm
         assert seen and seen[0][0] > 0  # the frame's patches went through the vision tower
     finally:
         session.stop()
+
+
+def test_memory_stats_after_each_reply(tiny_llm, monkeypatch, tmp_path):
+    from app.runtime import budget_for
+    from app.session_events import MemoryStats
+
+    monkeypatch.setenv("HEARTH_HOME", str(tmp_path))
+    events = Collector()
+    settings = Settings()
+    session = Session(lambda post: make_engine(post, settings), events, cutter,
+                      budget_for=budget_for(settings)).start((LoadModel(Role.LLM, str(tiny_llm)),))
+    try:
+        events.until(lambda e: isinstance(e, ModelLoaded))
+        session.handle(SendText("hello " * 50))
+        stats = events.until(lambda e: isinstance(e, MemoryStats))
+        assert stats.tokens > 50 and 0 < stats.bytes < stats.bf16_bytes  # compressed below bf16
+        assert stats.tokens_that_fit > 1000
+    finally:
+        session.stop()
