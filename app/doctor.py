@@ -99,12 +99,16 @@ def check_audio(ctx: DoctorContext) -> Check:
 
 
 def check_camera(ctx: DoctorContext) -> Check:
+    from app.eyes import FrameError, open_source
+
     try:
-        from PySide6 import QtMultimedia  # noqa: F401
+        camera = open_source("camera")
     except ImportError:
-        return Check(Status.WARN, "camera", "Qt Multimedia is not installed",
-                     "Install PySide6-Addons for camera frames; screen capture and image files still work.")
-    return Check(Status.OK, "camera", "Qt Multimedia available")
+        return Check(Status.WARN, "camera", "OpenCV is not installed", "Reinstall Hearth: `uv sync`.")
+    except FrameError as exc:
+        return Check(Status.WARN, "camera", "no camera available", str(exc))
+    camera.close()
+    return Check(Status.OK, "camera", "camera available")
 
 
 def check_screen(ctx: DoctorContext) -> Check:
