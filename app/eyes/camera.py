@@ -15,6 +15,9 @@ class CameraEyes:
     name = "camera"
 
     def __init__(self, index: int = 0) -> None:
+        import os
+
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")  # a missing camera is our message, not OpenCV's noise
         import cv2
 
         self._cap = cv2.VideoCapture(index)
