@@ -15,6 +15,7 @@ import mlx.core as mx
 _NEG = -1e30
 SCORE_BUDGET = 1 << 23  # float32 score elements per tile (32 MB)
 DECODE_TILE = 1024  # tokens per tile when few queries (smaller tiles stay in cache)
+EVAL_EVERY = 16  # tiles between evaluations of the running softmax state: bounds transient memory on long contexts
 
 
 @dataclass
@@ -84,9 +85,12 @@ def _plain_tile(st: _Online, q, k, v, cache, mask5) -> None:
 
 def _quant_tile(st: _Online, q_rot, seg, cache, mask5) -> None:
     """Scores from codebook values, scaled per key afterwards; value scales folded into the probabilities."""
-    keys = mx.expand_dims(cache.k_codec.values(seg.kp), 2)
+    raw = None
+    for a, b, keys in cache.k_codec.part_values(seg.kp):
+        part = q_rot[..., a:b] @ mx.expand_dims(keys, 2).swapaxes(-1, -2)
+        raw = part if raw is None else raw + part
     k_scale = seg.ks.astype(mx.float32)[:, :, None, None, :]
-    s = _apply_mask((q_rot @ keys.swapaxes(-1, -2)) * k_scale, mask5)
+    s = _apply_mask(raw * k_scale, mask5)
     v_scale = seg.vs.astype(mx.float32)[:, :, None, None, :]
     st.add(s, mx.expand_dims(cache.v_codec.values(seg.vp), 2), rotated=True, p_scale=v_scale)
 
@@ -107,11 +111,15 @@ def compressed_attention(queries: mx.array, cache, scale: float, mask=None) -> m
     if cache.segments:
         q_rot = cache.k_codec.rotation.forward(q)
         pos, step = _len_sinks(cache), _tile_tokens(cache, B, Hq, L)
+        tiles = 0
         for seg in cache.segments:
             for a in range(0, seg.length, step):
                 b = min(seg.length, a + step)
                 part = seg if (a, b) == (0, seg.length) else seg.slice(a, b)
                 _quant_tile(st, q_rot, part, cache, _tile_mask(mask, q_start, L, pos + a, pos + b, shape5))
+                tiles += 1
+                if tiles % EVAL_EVERY == 0:
+                    mx.eval([a for a in (st.m, st.l, st.acc_plain, st.acc_rot) if a is not None])
             pos += seg.length
     return _finish(st, cache, queries.dtype, (B, Hq, L))
 

@@ -79,6 +79,10 @@ class VectorCodec:
         """Codebook values of the codes (float32, rotated domain), before the per-vector scale."""
         return _join([p.tables.values(a, p.end - p.start) for p, a in zip(self.parts, self._split(packed))])
 
+    def part_values(self, packed: mx.array) -> list[tuple[int, int, mx.array]]:
+        """(start, end, codebook values) for each part: lets a matmul use the parts without concatenating."""
+        return [(p.start, p.end, p.tables.values(a, p.end - p.start)) for p, a in zip(self.parts, self._split(packed))]
+
     def decode_rotated(self, packed: mx.array, scale: mx.array) -> mx.array:
         """Reconstruction in the rotated domain (float32), without the mean."""
         return self.values(packed) * scale[..., None].astype(mx.float32)

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 import mlx.core as mx
 import numpy as np
 
-from .packing import unpack
-
 _BINS = 4096
 _RANGE = 8.0  # in units of the coordinate standard deviation 1/sqrt(dim)
 
@@ -32,8 +30,12 @@ class CodeTables:
     def values(self, packed: mx.array, dim: int) -> mx.array:
         """Packed uint8 (..., dim*bits/8) -> codebook values float32 (..., dim), without the per-vector scale."""
         lead = packed.shape[:-1]
-        if self.bits == 5:
-            return mx.take(self.decode[:, 0], unpack(packed, 5, dim).astype(mx.uint32), axis=0)
+        if self.bits == 5:  # low-nibble byte of a code pair + that pair's two high bits -> 10-bit index
+            low = packed[..., : dim // 2].astype(mx.uint16)
+            high = mx.right_shift(packed[..., dim // 2 :, None], mx.array([0, 2, 4, 6], dtype=mx.uint8))
+            pairs = mx.bitwise_and(high, 3).reshape(*lead, dim // 2).astype(mx.uint16)
+            idx = low | mx.left_shift(pairs, 8)
+            return mx.take(self.decode, idx, axis=0).reshape(*lead, dim)
         if self.bits == 3:
             p = packed.reshape(*lead, dim // 8, 3).astype(mx.uint16)
             lo = p[..., 0] | mx.left_shift(mx.bitwise_and(p[..., 1], 0x0F), 8)
@@ -45,8 +47,11 @@ class CodeTables:
 
 
 def _decode_table(centroids: np.ndarray, bits: int) -> np.ndarray:
-    if bits == 5:  # codes are unpacked first; the table is the codebook itself
-        return centroids.astype(np.float32)[:, None]
+    if bits == 5:  # index = byte of two low nibbles | two high bits << 8
+        e = np.arange(1024)
+        first = (e & 15) | (((e >> 8) & 1) << 4)
+        second = ((e >> 4) & 15) | (((e >> 9) & 1) << 4)
+        return centroids[np.stack([first, second], axis=1)].astype(np.float32)
     group = 12 if bits == 3 else 8
     per = group // bits
     entries = np.arange(2**group)

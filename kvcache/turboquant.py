@@ -186,6 +186,16 @@ class CompressedKVCache:
         else:
             self.segments.append(seg)
 
+    def append_segment(self, seg: Segment) -> None:
+        """Append already-compressed tokens (e.g. from another cache with the same config); newest-token buffer
+        must be empty so token order is kept."""
+        if self.recent_k is not None or self.k_codec is None or self.k_mean is None:
+            raise KVCacheError("append_segment needs a started cache with no uncompressed recent tokens")
+        if seg.kp.shape[:2] != (self.batch, self.n_kv_heads) or seg.kp.shape[3] != self.k_codec.width or seg.vp.shape[3] != self.v_codec.width:
+            raise KVCacheError("segment shape does not match this cache")
+        self._append(seg)
+        self.offset += seg.length
+
     def dequantize(self) -> tuple[mx.array, mx.array]:
         """The whole cache in float32 (tests and debugging only: this is the unbounded-memory path)."""
         ks, vs = [], []

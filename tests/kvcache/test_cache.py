@@ -126,3 +126,24 @@ def test_clear_errors_for_bad_input():
     cache.update_and_fetch(mx.zeros((1, 2, 3, 64)), mx.zeros((1, 2, 3, 64)))
     with pytest.raises(KVCacheError, match="does not match"):
         cache.update_and_fetch(mx.zeros((1, 4, 3, 64)), mx.zeros((1, 4, 3, 64)))
+
+
+def test_long_context_evaluates_in_bounded_steps(monkeypatch):
+    import kvcache.attention as att
+
+    monkeypatch.setattr(att, "DECODE_TILE", 64)
+    monkeypatch.setattr(att, "EVAL_EVERY", 2)
+    cache = CompressedKVCache(KVQuantConfig(sink_tokens=0))
+    _fill(cache, [700])
+    q = mx.random.normal((1, 6, 1, 64))
+    assert mx.allclose(compressed_attention(q, cache, 0.125), _reference(q, cache, None), atol=2e-5)
+
+
+def test_append_segment_checks_shapes():
+    a, b = CompressedKVCache(), CompressedKVCache()
+    _fill(a, [200])
+    _fill(b, [200], seed=3)
+    a.append_segment(b.segments[0])
+    assert a.offset == 200 + b.segments[0].length
+    with pytest.raises(KVCacheError, match="does not match"):
+        a.append_segment(b.segments[0].slice(0, 10).__class__(*(x[:, :1] for x in b.segments[0].arrays())))
