@@ -66,7 +66,7 @@ class CompressedKVCache:
         return self.offset
 
     def empty(self) -> bool:
-        return self.offset == 0 and self.k_codec is None
+        return self.offset == 0
 
     def is_trimmable(self) -> bool:
         return True
