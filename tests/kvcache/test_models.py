@@ -94,3 +94,21 @@ def test_unsupported_model_is_a_clear_error():
     with pytest.raises(KVCacheError, match="normal KV cache"):
         compress_prompt_cache([KVCache()], KVQuantConfig(), model=Direct())
     assert supports_model(_build(_dense))
+
+
+def test_patch_routes_only_compressed_caches_and_is_idempotent():
+    import mlx_lm.models.base as base
+
+    from kvcache.patch import install
+
+    install()
+    assert install() == 0  # already patched
+    wrapped = qwen2.scaled_dot_product_attention
+    assert hasattr(wrapped, "hearth_original") and hasattr(base.scaled_dot_product_attention, "hearth_original")
+    q, k = mx.random.normal((1, 2, 3, 8)), mx.random.normal((1, 2, 3, 8))
+    plain = wrapped(q, k, k, cache=None, scale=0.5, mask=None)
+    assert mx.allclose(plain, mx.fast.scaled_dot_product_attention(q, k, k, scale=0.5))
+    cache = CompressedKVCache()
+    cache.update_and_fetch(k, k)
+    with pytest.raises(KVCacheError, match="sinks"):
+        wrapped(q, None, None, cache=cache, scale=0.5, mask=None, sinks=mx.zeros((2,)))
