@@ -101,6 +101,7 @@ def compressed_attention(queries: mx.array, cache, scale: float, mask=None) -> m
     Hkv = cache.n_kv_heads
     if Hq % Hkv:
         raise ValueError(f"{Hq} query heads cannot share {Hkv} kv heads")
+    cache.observe_queries(queries)
     rep, q_start = Hq // Hkv, cache.offset - L
     shape5 = (B, Hkv, rep, L)
     q = queries.astype(mx.float32).reshape(B, Hkv, rep, L, dk) * scale
@@ -109,7 +110,7 @@ def compressed_attention(queries: mx.array, cache, scale: float, mask=None) -> m
         if k is not None and k.shape[2]:
             _plain_tile(st, q, k, v, cache, _tile_mask(mask, q_start, L, start, start + k.shape[2], shape5))
     if cache.segments:
-        q_rot = cache.k_codec.rotation.forward(q)
+        q_rot = cache.k_codec.rotation.forward(q if cache.k_weight is None else q / cache.k_weight[:, :, None])
         pos, step = _len_sinks(cache), _tile_tokens(cache, B, Hq, L)
         tiles = 0
         for seg in cache.segments:

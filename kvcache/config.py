@@ -23,6 +23,10 @@ class KVQuantConfig:
     flush_tokens: decode tokens gather in the input dtype until this many, then are quantized together.
     center_keys: subtract a per-head mean key (softmax is invariant to it, so it is never added back).
     center_values: subtract a per-head mean value (added back once after attention).
+    query_aware: scale key channels by (E[q^2] / E[k^2])^(1/8) before the rotation (queries divided by the same
+        weights, so q.k is unchanged): quantization error moves away from the channels the queries read. The weights
+        are fixed at the first compression from the queries seen so far, so the first chunk waits (in the input
+        dtype) for its attention call.
     tile: tokens per stored segment and per attention tile (upper bound).
     """
 
@@ -33,6 +37,7 @@ class KVQuantConfig:
     flush_tokens: int = 64
     center_keys: bool = True
     center_values: bool = False
+    query_aware: bool = True
     fit_scale: bool = True
     tile: int = 4096
     seed: int = 0

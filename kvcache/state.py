@@ -64,7 +64,7 @@ def apply_state(cache, arrays: dict[str, mx.array]) -> None:
     get = arrays.get
     cache.sink_k, cache.sink_v = get("sink_k"), get("sink_v")
     cache.recent_k, cache.recent_v = get("recent_k"), get("recent_v")
-    cache.k_mean, cache.v_mean = get("k_mean"), get("v_mean")
+    cache.k_mean, cache.v_mean, cache.k_weight = get("k_mean"), get("v_mean"), get("k_weight")
     names = sorted({k.rsplit("_", 1)[0] for k in arrays if k.startswith("seg")})
     try:
         cache.segments = [Segment(*(arrays[f"{n}_{p}"] for p in ("kp", "ks", "vp", "vs"))) for n in names]

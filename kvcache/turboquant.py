@@ -34,6 +34,15 @@ def _len(a: mx.array | None) -> int:
     return 0 if a is None else a.shape[2]
 
 
+def _key_weights(q_sq: mx.array, k_centred: mx.array) -> mx.array:
+    """Per-channel key weights (B, H, 1, d) = (E[q^2] / E[k^2])^(1/8), geometric mean 1, clipped to [1/8, 8]."""
+    k_sq = mx.mean(k_centred * k_centred, axis=2, keepdims=True)
+    q_sq = q_sq + 1e-6 * mx.mean(q_sq, axis=-1, keepdims=True) + 1e-30
+    k_sq = k_sq + 1e-6 * mx.mean(k_sq, axis=-1, keepdims=True) + 1e-30
+    log_w = 0.125 * (mx.log(q_sq) - mx.log(k_sq))
+    return mx.clip(mx.exp(log_w - mx.mean(log_w, axis=-1, keepdims=True)), 1 / 8, 8)
+
+
 class CompressedKVCache:
     """One full-attention layer's compressed cache (see module doc)."""
 
@@ -41,7 +50,8 @@ class CompressedKVCache:
         self.config = config or KVQuantConfig()
         self.offset = 0
         self.sink_k = self.sink_v = self.recent_k = self.recent_v = None
-        self.k_mean = self.v_mean = None
+        self.k_mean = self.v_mean = self.k_weight = None
+        self._q_sq, self._q_count = None, 0
         self.segments: list[Segment] = []
         self.k_codec: VectorCodec | None = None
         self.v_codec: VectorCodec | None = None
@@ -83,7 +93,7 @@ class CompressedKVCache:
 
     @property
     def nbytes(self) -> int:
-        arrays = [self.sink_k, self.sink_v, self.recent_k, self.recent_v, self.k_mean, self.v_mean]
+        arrays = [self.sink_k, self.sink_v, self.recent_k, self.recent_v, self.k_mean, self.v_mean, self.k_weight]
         return sum(a.nbytes for a in arrays if a is not None) + sum(s.nbytes for s in self.segments)
 
     def trim(self, n: int) -> int:
@@ -106,7 +116,7 @@ class CompressedKVCache:
     @property
     def state(self) -> dict[str, mx.array]:
         named = dict(sink_k=self.sink_k, sink_v=self.sink_v, recent_k=self.recent_k, recent_v=self.recent_v,
-                     k_mean=self.k_mean, v_mean=self.v_mean)
+                     k_mean=self.k_mean, v_mean=self.v_mean, k_weight=self.k_weight)
         out = {k: v for k, v in named.items() if v is not None}
         for i, seg in enumerate(self.segments):
             for name, a in zip(("kp", "ks", "vp", "vs"), seg.arrays()):
@@ -160,16 +170,32 @@ class CompressedKVCache:
                 self.recent_k = self.recent_v = None
         return n - r
 
+    def observe_queries(self, queries: mx.array) -> None:
+        """Called by attention before it reads the cache: gathers query statistics until the key weights are fixed,
+        then compresses the tokens that were waiting for them."""
+        if self.k_mean is not None or not self.config.query_aware:
+            return
+        B, Hq, L, d = queries.shape
+        q = queries.astype(mx.float32).reshape(B, self.n_kv_heads, -1, d)
+        sq = mx.sum(q * q, axis=2, keepdims=True)
+        self._q_sq = sq if self._q_sq is None else self._q_sq + sq
+        self._q_count += q.shape[2]
+        self._flush()
+
     def _flush(self) -> None:
         n = _len(self.recent_k) - self.config.window
         if n < self.config.flush_tokens:
             return
         k, v = self.recent_k[:, :, :n], self.recent_v[:, :, :n]
         if self.k_mean is None:
+            if self.config.query_aware and not self._q_count:
+                return  # wait for the first attention call's queries
             self._init_means(k, v)
+        kw = 1.0 if self.k_weight is None else self.k_weight
+        k_mean = self.k_mean * kw
         for start in range(0, n, self.config.tile):
             end = min(n, start + self.config.tile)
-            seg = encode_segment(k[:, :, start:end], v[:, :, start:end], self.k_codec, self.v_codec, self.k_mean, self.v_mean)
+            seg = encode_segment(k[:, :, start:end] * kw, v[:, :, start:end], self.k_codec, self.v_codec, k_mean, self.v_mean)
             self._append(seg)
         rest = _len(self.recent_k) - n
         self.recent_k = mx.contiguous(self.recent_k[:, :, n:]) if rest else None
@@ -179,6 +205,9 @@ class CompressedKVCache:
         cfg = self.config
         self.k_mean = mx.mean(k.astype(mx.float32), axis=2, keepdims=True) if cfg.center_keys else mx.zeros((1, 1, 1, k.shape[3]))
         self.v_mean = mx.mean(v.astype(mx.float32), axis=2, keepdims=True) if cfg.center_values else mx.zeros((1, 1, 1, v.shape[3]))
+        if cfg.query_aware and self._q_count:
+            self.k_weight = _key_weights(self._q_sq / self._q_count, k.astype(mx.float32) - self.k_mean)
+            self._q_sq, self._q_count = None, 0
 
     def _append(self, seg: Segment) -> None:
         if self.segments and self.segments[-1].length + seg.length <= self.config.tile:
@@ -202,8 +231,9 @@ class CompressedKVCache:
         for part_k, part_v in ((self.sink_k, self.sink_v),):
             if part_k is not None:
                 ks.append(part_k.astype(mx.float32)), vs.append(part_v.astype(mx.float32))
+        kw = 1.0 if self.k_weight is None else self.k_weight
         for seg in self.segments:
-            ks.append(self.k_codec.decode(seg.kp, seg.ks, self.k_mean))
+            ks.append(self.k_codec.decode(seg.kp, seg.ks) / kw + self.k_mean)
             vs.append(self.v_codec.decode(seg.vp, seg.vs, self.v_mean))
         if self.recent_k is not None:
             ks.append(self.recent_k.astype(mx.float32)), vs.append(self.recent_v.astype(mx.float32))

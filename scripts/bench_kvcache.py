@@ -65,10 +65,16 @@ def methods() -> list[Method]:
     return out + [Method(f"ours {n}", (lambda c=c: CompressedKVCache(c)), "ours") for n, c in ours]
 
 
-def fill(m: Method, k: mx.array, v: mx.array, chunk: int = 2048):
+def fill(m: Method, k: mx.array, v: mx.array, chunk: int = 2048, q: mx.array | None = None):
+    """Chunked prefill. Ours also sees each chunk's queries, as its attention would (query-aware key weights):
+    the real queries when given (all positions), otherwise random ones with 2 query heads per KV head."""
     cache, fetched = m.make(), None
     for s in range(0, k.shape[2], chunk):
         fetched = cache.update_and_fetch(k[:, :, s : s + chunk].astype(BF16), v[:, :, s : s + chunk].astype(BF16))
+        if m.kind == "ours":
+            n = min(chunk, k.shape[2] - s)
+            qs = q[:, :, s : s + n] if q is not None else mx.random.normal((1, 2 * k.shape[1], n, k.shape[3]))
+            cache.observe_queries(qs.astype(BF16))
         mx.eval(cache.state)
     return cache, fetched
 
@@ -126,7 +132,7 @@ def synthetic(T: int, seed: int = 0):
     targets = (rng.random(64) * qpos).astype(int)
     q = 0.35 * k[:, :, targets] + 0.5 * rng.standard_normal((1, H, 64, d))
     q = np.repeat(q, rep, axis=1)
-    return [(mx.array(q, mx.float32), mx.array(k, mx.float32), mx.array(v, mx.float32), qpos, d**-0.5)]
+    return [(mx.array(q, mx.float32), mx.array(k, mx.float32), mx.array(v, mx.float32), qpos, d**-0.5, None)]
 
 
 def real(layers: list[int], stride: int):
@@ -134,8 +140,9 @@ def real(layers: list[int], stride: int):
     qpos = np.arange(64, 2048, stride)
     out = []
     for L in layers:
-        q = mx.array(data[f"L{L}_q"][:, :, qpos].astype(np.float32))
-        out.append((q, mx.array(data[f"L{L}_k"].astype(np.float32)), mx.array(data[f"L{L}_v"].astype(np.float32)), qpos, 0.125))
+        q_all = mx.array(data[f"L{L}_q"].astype(np.float32))
+        k, v = mx.array(data[f"L{L}_k"].astype(np.float32)), mx.array(data[f"L{L}_v"].astype(np.float32))
+        out.append((q_all[:, :, mx.array(qpos)], k, v, qpos, 0.125, q_all))
     return out
 
 
@@ -143,8 +150,8 @@ def fidelity_rows(ms: list[Method], sets) -> dict[str, dict]:
     rows = {}
     for m in ms:
         scores, bits = [], []
-        for q, k, v, qpos, scale in sets:
-            cache, fetched = fill(m, k, v)
+        for q, k, v, qpos, scale, q_all in sets:
+            cache, fetched = fill(m, k, v, q=q_all)
             k2, v2 = dequantized(m, cache, fetched)
             scores.append(fidelity(q, k, v, k2[:, :, : k.shape[2]], v2[:, :, : k.shape[2]], qpos, scale))
             bits.append(cache.nbytes * 8 / (2 * k.size))
@@ -238,8 +245,10 @@ def long_run(tokens: int, chunk: int = 16384) -> dict[str, float]:
     k = mx.random.normal((1, 4, chunk, 256)).astype(BF16)
     mx.eval(k)
     t0 = time.perf_counter()
+    q = mx.random.normal((1, 16, chunk, 256)).astype(BF16)
     for c in layers:
         c.update_and_fetch(k, k[:, :, ::-1])
+        c.observe_queries(q)
         mx.eval(c.state)
     encode_tps = 8 * chunk / (time.perf_counter() - t0)
     for s in range(chunk, tokens, chunk):

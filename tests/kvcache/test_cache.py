@@ -14,11 +14,13 @@ CONFIGS = [
 
 
 def _fill(cache, lengths, heads=2, dim=64, dtype=mx.float32, seed=0):
+    """Update like a model layer does: each update is followed by attention, which shows the cache the queries."""
     mx.random.seed(seed)
     for n in lengths:
         k = mx.random.normal((1, heads, n, dim)).astype(dtype)
         v = mx.random.normal((1, heads, n, dim)).astype(dtype)
         cache.update_and_fetch(k, v)
+        cache.observe_queries(mx.random.normal((1, heads * 3, n, dim)).astype(dtype))
 
 
 def _reference(q, cache, mask):
@@ -56,6 +58,8 @@ def test_quality_close_to_full_precision():
     k, v = mx.random.normal((1, 2, 500, 128)), mx.random.normal((1, 2, 500, 128))
     cache.update_and_fetch(k, v)
     q = mx.random.normal((1, 4, 1, 128))
+    cache.observe_queries(mx.random.normal((1, 4, 500, 128)))
+    assert cache.segments
     out = compressed_attention(q, cache, 128**-0.5, None)
     ref = mx.fast.scaled_dot_product_attention(q, k, v, scale=128**-0.5, mask=None)
     cos = mx.sum(out * ref, -1) / (mx.linalg.norm(out, axis=-1) * mx.linalg.norm(ref, axis=-1))
@@ -66,7 +70,7 @@ def test_compressed_bytes_per_element():
     cache = CompressedKVCache(KVQuantConfig(key_bits=4, value_bits=3, sink_tokens=0))
     _fill(cache, [4096], heads=1, dim=128)
     bits = cache.nbytes * 8 / (2 * 4096 * 128)
-    assert bits == pytest.approx(3.5 + 16 / 128, abs=0.01)  # codes + one fp16 scale per vector (+ the means)
+    assert bits == pytest.approx(3.5 + 16 / 128, abs=0.02)  # codes + one fp16 scale per vector (+ means, weights)
 
 
 def test_chunks_are_compressed_as_they_arrive():
@@ -76,6 +80,23 @@ def test_chunks_are_compressed_as_they_arrive():
     assert sum(s.length for s in cache.segments) == 508
     _fill(cache, [1] * 10)
     assert cache.recent_k.shape[2] == 10 and cache.offset == 522
+
+
+def test_first_chunk_waits_for_queries_then_keys_are_weighted_by_them():
+    cache = CompressedKVCache()
+    mx.random.seed(2)
+    k = mx.random.normal((1, 2, 300, 64)) * mx.linspace(0.2, 3, 64)
+    cache.update_and_fetch(k, k)
+    assert not cache.segments and cache.recent_k.shape[2] == 296  # waiting for the first attention call
+    q = mx.random.normal((1, 6, 300, 64)) * mx.linspace(3, 0.2, 64)
+    out = compressed_attention(q, cache, 0.125, "causal")
+    assert cache.segments and cache.recent_k is None and cache.k_weight.shape == (1, 2, 1, 64)
+    w = cache.k_weight[0, 0, 0]
+    assert float(w[0]) > 1.5 > 0.67 > float(w[-1])  # channels the queries read get finer steps
+    assert mx.allclose(out, _reference(q, cache, "causal"), atol=2e-5)
+    plain = CompressedKVCache(KVQuantConfig(query_aware=False))
+    plain.update_and_fetch(k, k)
+    assert plain.segments and plain.k_weight is None
 
 
 def test_trim_drops_exactly_the_newest_tokens():

@@ -16,7 +16,9 @@ def _caches():
     mx.random.seed(0)
     comp = CompressedKVCache(KVQuantConfig(value_bits=4))
     comp.update_and_fetch(mx.random.normal((1, 2, 150, 64)), mx.random.normal((1, 2, 150, 64)))
+    comp.observe_queries(mx.random.normal((1, 4, 150, 64)))
     comp.update_and_fetch(mx.random.normal((1, 2, 1, 64)), mx.random.normal((1, 2, 1, 64)))
+    assert comp.segments and comp.k_weight is not None
     plain = KVCache()
     plain.update_and_fetch(mx.random.normal((1, 2, 5, 8)), mx.random.normal((1, 2, 5, 8)))
     arrays = ArraysCache(size=2)
@@ -36,6 +38,7 @@ def test_save_load_round_trip(tmp_path):
     q = mx.random.normal((1, 4, 1, 64))
     assert mx.array_equal(compressed_attention(q, loaded[0], 0.1), compressed_attention(q, caches[0], 0.1))
     assert loaded[0].config == caches[0].config and loaded[0].offset == 151
+    assert mx.array_equal(loaded[0].k_weight, caches[0].k_weight)
     assert loaded[1].offset == 5 and mx.array_equal(loaded[1].keys, caches[1].keys)
     assert loaded[2][0] is None and mx.array_equal(loaded[2][1], caches[2][1])
     assert loaded[3].offset == 3 and loaded[3].keep == 2
