@@ -56,7 +56,7 @@ def methods() -> list[Method]:
     ours = [("K4.75V3 (default)", KVQuantConfig()), ("K5V3", KVQuantConfig(key_bits=5)),
             ("K4V4", KVQuantConfig(key_bits=4, value_bits=4)), ("K4V3", KVQuantConfig(key_bits=4)),
             ("K3V3", KVQuantConfig(key_bits=3)), ("K2V2", KVQuantConfig(key_bits=2, value_bits=2)),
-            ("K4V3 plain", KVQuantConfig(key_bits=4, sink_tokens=0, center_keys=False, fit_scale=False))]
+            ("K4V3 plain", KVQuantConfig(key_bits=4, sink_tokens=0, center_keys=False, fit_scale=False, query_aware=False))]
     out = [Method("bf16 KVCache", KVCache, "bf16"),
            Method("mlx-lm q8 g64", lambda: QuantizedKVCache(64, 8), "mlxlm"),
            Method("mlx-lm q4 g64", lambda: QuantizedKVCache(64, 4), "mlxlm"),
