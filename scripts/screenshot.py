@@ -75,7 +75,7 @@ def dialog_widget(name: str, settings: object) -> object:
         return SettingsDialog(settings, devices=devices)
     dialog = FirstRunDialog(_NoStore(), find_missing(_NoStore(), settings))
     dialog.table.topLevelItem(0).setText(3, "1.2 GB of 3.0 GB")
-    dialog.progress.show()
+    dialog._set_busy(True, None)  # as while a download runs: Cancel enabled, Download and Import disabled
     dialog.progress.setRange(0, 1000)
     dialog.progress.setValue(400)
     dialog.status.setText("Downloading qwen3.5-4b…")
