@@ -37,6 +37,7 @@ class LoopConfig:
     speed: float = 1.0
     sampling: SamplingParams = SamplingParams(max_tokens=400, temperature=0.0)
     always_look: bool = False  # the mode attaches the newest frame to every turn (narrator)
+    barge_in_after_s: float = 0.9  # speech this long over a reply stops it at once (0: wait for the transcript)
     max_history_tokens: int = 24000
 
 
@@ -177,11 +178,17 @@ def on_speech_began(loop: Loop, ev: SpeechBegan, cut: ClauseCutter) -> tuple[Loo
 
 
 def on_partial(loop: Loop, ev: PartialSpeech, cut: ClauseCutter) -> tuple[Loop, Commands]:
+    """Ask for a partial transcript; sustained speech over a reply stops the reply without waiting for the words
+    (a backchannel is shorter than ``barge_in_after_s``)."""
     loop = _with_stt_turn(loop)
+    cmds: Commands = []
+    limit = loop.config.barge_in_after_s
+    if loop.turn is not None and limit and len(ev.pcm) / ev.sample_rate >= limit:
+        loop, cmds = on_interrupt(loop, Interrupt(), cut)
     if loop.partial_pending:
-        return loop, []
+        return loop, cmds
     request = Transcribe(loop.stt_turn or 0, ev.pcm, ev.sample_rate, partial=True)
-    return replace(loop, partial_pending=True), [Submit(request)]
+    return replace(loop, partial_pending=True), cmds + [Submit(request)]
 
 
 def on_heard(loop: Loop, ev: HeardSpeech, cut: ClauseCutter) -> tuple[Loop, Commands]:

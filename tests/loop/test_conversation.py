@@ -248,3 +248,22 @@ def test_cold_model_load_during_a_turn_is_reported_apart():
     turn = loop.turn.turn_id
     loop, cmds = run(loop, ModelLoaded(Role.TTS, "kokoro", 2.5), GenerationDone(turn, "ok", STATS, "stop"))
     assert published(cmds, TurnTimeline)[0].cold_load_s == 2.5
+
+
+def test_sustained_speech_over_a_reply_stops_it_before_the_transcript():
+    from app.conversation import PartialSpeech, SpeechBegan
+
+    loop, _ = run(Loop(), UserInput("hi"))
+    first = loop.turn.turn_id
+    loop, _ = run(loop, TextDelta(first, "Hello there. ", 0), chunk(first, 0))
+    loop, cmds = run(loop, SpeechBegan(), PartialSpeech(np.zeros(8000, np.float32)))  # 0.5 s: maybe "ok"
+    assert not of(cmds, Flush)
+    loop, cmds = run(loop, TranscriptEvent(loop.stt_turn, "", partial=True, audio_seconds=0.5),
+                     PartialSpeech(np.zeros(16000, np.float32)))  # 1 s of speech: the user is talking
+    assert of(cmds, Flush) == [Flush(first)] and of(cmds, CancelTurn) == [CancelTurn(first)]
+    stt = loop.stt_turn
+    loop, cmds = run(loop, PlaybackFlushed(first, {0: 0.4}, {0: 1.0}))
+    assert loop.turn is None and published(cmds, ReplyHeard)
+    loop, cmds = run(loop, HeardSpeech(np.zeros(24000, np.float32), t_end=3.0),
+                     UserInput("what about tomorrow", spoken_turn=stt))
+    assert submitted(cmds, Generate)[0].request.messages[-1].text == "what about tomorrow"
