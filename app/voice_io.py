@@ -91,7 +91,11 @@ class PipelineHearing:
         pass  # switching endpointers needs a new pipeline: the session is rebuilt by the front end
 
     def stop(self) -> None:
+        """Close the source and wait for the hearing thread: it must not be inside the VAD's native code when the
+        interpreter shuts down (that aborts the process)."""
         self.pipeline.source.close()
+        if self._thread.ident is not None and self._thread is not threading.current_thread():
+            self._thread.join(2.0)
 
     @property
     def finished(self) -> bool:

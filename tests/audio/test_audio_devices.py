@@ -113,25 +113,6 @@ def test_unplugged_device_without_fallback_raises_device_lost():
 
 
 # ------------------------------------------------------------------------------------ PulseAudio integration
-@pytest.fixture(scope="module")
-def pulse(tmp_path_factory, espeak):
-    if shutil.which("pulseaudio") is None or shutil.which("paplay") is None:
-        pytest.skip("pulseaudio is not installed")
-    runtime = tmp_path_factory.mktemp("pulse-runtime")
-    env = {k: v for k, v in os.environ.items() if k not in ("PULSE_SERVER", "PULSE_SOURCE", "PULSE_SINK")}
-    env.update(XDG_RUNTIME_DIR=str(runtime), HOME=str(runtime))  # a private server: other sessions are untouched
-    cmd = ["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "-n",
-           "--load=module-native-protocol-unix", "--load=module-null-sink sink_name=hearth_null"]
-    started = subprocess.run(cmd, env=env, capture_output=True, timeout=20)
-    ok = subprocess.run(["pactl", "info"], env=env, capture_output=True, timeout=10).returncode == 0
-    if started.returncode != 0 or not ok:
-        pytest.skip(f"pulseaudio could not start: {started.stderr.decode()[-200:]}")
-    for args in (["set-default-source", "hearth_null.monitor"], ["set-default-sink", "hearth_null"]):
-        subprocess.run(["pactl", *args], env=env, check=True, timeout=10)
-    yield env
-    subprocess.run(["pulseaudio", "--kill"], env=env, timeout=10)
-
-
 LIVE = textwrap.dedent("""
     import subprocess, sys, threading
     from audio.capture import MicrophoneSource
@@ -145,7 +126,7 @@ LIVE = textwrap.dedent("""
 """)
 
 
-def test_live_capture_over_a_pulseaudio_null_sink(pulse, phrases, tmp_path):
+def test_live_capture_over_a_pulseaudio_null_sink(pulse, espeak, phrases, tmp_path):
     import audio_testdata as td
     from audio.wav import write_wav
 
