@@ -139,6 +139,7 @@ class Loop:
     stt_end: float = 0.0
     after_flush: UserInput | None = None
     partial_pending: bool = False  # at most one partial transcription in flight
+    recent_speech: tuple[str, ...] = ()  # Hearth's own latest clauses, to recognise its voice coming back
     next_id: int = 1
 
     @property
@@ -154,6 +155,21 @@ _LOOK = re.compile(r"\b(what(?:'s| is) (?:this|that)|look(?:ing)? at|on (?:my|th
 
 def wants_frame(text: str) -> bool:
     return bool(_LOOK.search(text))
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def is_own_echo(text: str, recent: tuple[str, ...]) -> bool:
+    """True when a transcript is mostly Hearth's own recent words (its voice leaking back into the microphone)."""
+    heard, spoken = _words(text), _words(" ".join(recent))
+    if len(heard) < 2 or not spoken:
+        return False
+    from difflib import SequenceMatcher
+
+    blocks = SequenceMatcher(None, heard, spoken, autojunk=False).get_matching_blocks()
+    return sum(b.size for b in blocks) >= 0.75 * len(heard)
 
 
 def is_backchannel(text: str) -> bool:
@@ -227,6 +243,9 @@ def on_user_input(loop: Loop, ev: UserInput, cut: ClauseCutter) -> tuple[Loop, C
         return loop, []  # a stale transcript
     spoken_end = loop.stt_end if ev.spoken_turn is not None else None
     loop = replace(loop, stt_turn=None)
+    if ev.spoken_turn is not None and is_own_echo(ev.text, loop.recent_speech):
+        cmds: Commands = []
+        return (loop if loop.turn else _phase(loop, loop.resting, cmds)), cmds
     if loop.turn is not None:
         if ev.spoken_turn is not None and is_backchannel(ev.text) and not loop.config.interrupt_on_backchannel:
             return loop, [Publish(Notice(f"Heard “{ev.text}” — carrying on."))]
@@ -269,7 +288,7 @@ def on_delta(loop: Loop, ev: TextDelta, cut: ClauseCutter) -> tuple[Loop, Comman
     clauses, rest = cut(turn.pending + ev.text, first=not turn.clauses, final=False)
     turn = replace(turn.mark(Stage.FIRST_TOKEN, ev.t), reply=turn.reply + ev.text, pending=rest)
     turn = _speak(loop, turn, clauses, cmds, ev.t)
-    return replace(loop, turn=turn), cmds
+    return replace(loop, turn=turn, recent_speech=(loop.recent_speech + clauses)[-4:]), cmds
 
 
 def on_done(loop: Loop, ev: GenerationDone, cut: ClauseCutter) -> tuple[Loop, Commands]:
@@ -280,9 +299,7 @@ def on_done(loop: Loop, ev: GenerationDone, cut: ClauseCutter) -> tuple[Loop, Co
     clauses, _ = cut(turn.pending, first=not turn.clauses, final=True)
     turn = replace(turn, pending="", generation_done=True, reply=ev.text or turn.reply)
     turn = _speak(loop, turn, clauses, cmds, ev.t)
-    if not turn.clauses:  # an empty reply: nothing to say
-        turn = replace(turn, reply=turn.reply)
-    loop = replace(loop, turn=turn)
+    loop = replace(loop, turn=turn, recent_speech=(loop.recent_speech + clauses)[-4:])
     return _after_voicing(loop, cmds, ev.t)
 
 

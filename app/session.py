@@ -66,7 +66,10 @@ class Session:
         self.audio_out = audio_out or NoAudioOut()
         self.hearing = hearing or NoHearing()
         self.frames = frames or NoFrames()
-        self.loop = Loop(config=replace(config, speak=config.speak and self.audio_out.available))
+        # Stopping a reply on sustained speech alone is only safe when Hearth's own voice is cancelled from the mic.
+        barge = config.barge_in_after_s if getattr(self.hearing, "echo_cancelled", False) else 0.0
+        config = replace(config, speak=config.speak and self.audio_out.available, barge_in_after_s=barge)
+        self.loop = Loop(config=config)
         self._thread = threading.Thread(target=self._run, name="hearth-session", daemon=True)
         self._intents: dict[type, Callable[[Any], None]] = {
             SendText: self._on_send_text,

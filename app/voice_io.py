@@ -98,6 +98,13 @@ class PipelineHearing:
             self._thread.join(2.0)
 
     @property
+    def echo_cancelled(self) -> bool:
+        """True when a real echo canceller runs (not the passthrough fallback)."""
+        from audio.aec import PassthroughEchoCanceller
+
+        return not isinstance(self.pipeline.aec, PassthroughEchoCanceller)
+
+    @property
     def finished(self) -> bool:
         return self._thread.ident is not None and not self._thread.is_alive()
 

@@ -267,3 +267,22 @@ def test_sustained_speech_over_a_reply_stops_it_before_the_transcript():
     loop, cmds = run(loop, HeardSpeech(np.zeros(24000, np.float32), t_end=3.0),
                      UserInput("what about tomorrow", spoken_turn=stt))
     assert submitted(cmds, Generate)[0].request.messages[-1].text == "what about tomorrow"
+
+
+def test_hearth_hearing_its_own_voice_is_not_a_user_turn():
+    from app.conversation import is_own_echo
+
+    loop, _ = run(Loop(), UserInput("hi"))
+    first = loop.turn.turn_id
+    loop, _ = run(loop, TextDelta(first, "The weather today is sunny and warm. ", 0), chunk(first, 0))
+    loop, cmds = run(loop, HeardSpeech(np.zeros(160, np.float32)))
+    stt = submitted(cmds, Transcribe)[0].turn_id
+    loop, cmds = run(loop, UserInput("the weather today is sunny", spoken_turn=stt))
+    assert not of(cmds, CancelTurn) and loop.turn.turn_id == first  # Hearth carries on
+    loop, cmds = run(loop, HeardSpeech(np.zeros(160, np.float32)))
+    stt = submitted(cmds, Transcribe)[0].turn_id
+    loop, cmds = run(loop, UserInput("what about tomorrow in Paris", spoken_turn=stt))
+    assert of(cmds, CancelTurn) == [CancelTurn(first)]  # a real question still interrupts
+    assert is_own_echo("Sunny and warm!", ("The weather today is sunny and warm.",))
+    assert not is_own_echo("warm", ("The weather today is sunny and warm.",))  # one word is not evidence
+    assert not is_own_echo("is it warm in Paris tomorrow", ("The weather today is sunny and warm.",))
