@@ -8,143 +8,34 @@ speaking. Per-turn state is one :class:`~app.turn.Turn`, replaced whole.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Protocol
+from dataclasses import replace
+from typing import Any, Callable
 
-import numpy as np
-
-from app.conversation_log import Transcript
 from app.events import AudioChunk, ErrorEvent, Generate, GenerationDone, ModelLoaded, Synthesize, TextDelta, Transcribe
-from app.events import TranscriptEvent
+from app.events import TranscriptEvent, now
+from app.loop_types import (  # noqa: F401 - the loop's vocabulary, importable from here too
+    CancelTurn,
+    ClauseCutter,
+    EndOfAudio,
+    Flush,
+    HeardSpeech,
+    Interrupt,
+    Loop,
+    LoopConfig,
+    PartialSpeech,
+    Play,
+    PlaybackFinished,
+    PlaybackFlushed,
+    Publish,
+    SpeechBegan,
+    Submit,
+    UserInput,
+)
 from app.session_events import LoopState, Notice, ReplyHeard, Stage, StateChanged, UserSaid
 from app.turn import SpokenClause, Turn, heard_text
-from models.base import ImageInput, SamplingParams
 
 BACKCHANNELS = frozenset({"ok", "okay", "mm", "mhm", "mm-hm", "mm hm", "uh-huh", "uh huh", "yeah", "yes", "right",
                           "sure", "i see", "got it", "hmm", "yep", "aha", "cool", "nice"})
-
-
-class ClauseCutter(Protocol):
-    def __call__(self, pending: str, first: bool, final: bool) -> tuple[tuple[str, ...], str]: ...
-
-
-@dataclass(frozen=True)
-class LoopConfig:
-    hands_free: bool = True
-    speak: bool = True  # synthesise replies (off: text only)
-    interrupt_on_backchannel: bool = False
-    voice: str | None = None
-    speed: float = 1.0
-    sampling: SamplingParams = SamplingParams(max_tokens=400, temperature=0.0)
-    always_look: bool = False  # the mode attaches the newest frame to every turn (narrator)
-    barge_in_after_s: float = 0.9  # speech this long over a reply stops it at once (0: wait for the transcript)
-    max_history_tokens: int = 24000
-
-
-# ------------------------------------------------------------------------------------------------- inputs
-@dataclass(frozen=True)
-class HeardSpeech:
-    """An utterance from the endpointer; ``t_end`` is the monotonic time the user stopped speaking."""
-
-    pcm: np.ndarray = field(repr=False, compare=False)
-    sample_rate: int = 16000
-    t_end: float = 0.0
-
-
-@dataclass(frozen=True)
-class SpeechBegan:
-    """The user started speaking (voice activity); partial transcripts may follow."""
-
-
-@dataclass(frozen=True)
-class PartialSpeech:
-    """The audio of the utterance so far, for a partial transcript (low engine priority)."""
-
-    pcm: np.ndarray = field(repr=False, compare=False)
-    sample_rate: int = 16000
-
-
-@dataclass(frozen=True)
-class UserInput:
-    """A finished user turn: typed, or the final transcript of ``turn_id`` (then ``spoken``)."""
-
-    text: str
-    images: tuple[ImageInput, ...] = ()
-    frame: ImageInput | None = None  # the newest camera/screen frame, attached if the turn calls for it
-    spoken_turn: int | None = None
-
-
-@dataclass(frozen=True)
-class PlaybackFinished:
-    turn_id: int
-
-
-@dataclass(frozen=True)
-class PlaybackFlushed:
-    """The player's report after a flush: seconds heard and total seconds queued, per clause id."""
-
-    turn_id: int
-    heard_seconds: dict[int, float] = field(default_factory=dict, compare=False)
-    clause_seconds: dict[int, float] = field(default_factory=dict, compare=False)
-
-
-@dataclass(frozen=True)
-class Interrupt:
-    """The user asked to stop the reply (button, key) — or ``then`` a new input barged in."""
-
-    then: UserInput | None = None
-
-
-# ----------------------------------------------------------------------------------------------- commands
-@dataclass(frozen=True)
-class Submit:
-    request: Any  # an engine request from app/events.py
-
-
-@dataclass(frozen=True)
-class CancelTurn:
-    turn_id: int
-
-
-@dataclass(frozen=True)
-class Play:
-    chunk: AudioChunk
-
-
-@dataclass(frozen=True)
-class Flush:
-    turn_id: int
-
-
-@dataclass(frozen=True)
-class Publish:
-    event: Any
-
-
-@dataclass(frozen=True)
-class EndOfAudio:
-    """No more audio will come for this turn: the player posts PlaybackFinished once it has played it all."""
-
-    turn_id: int
-
-
-# -------------------------------------------------------------------------------------------------- state
-@dataclass(frozen=True)
-class Loop:
-    config: LoopConfig = LoopConfig()
-    phase: LoopState = LoopState.LISTENING
-    history: Transcript = Transcript()
-    turn: Turn | None = None  # the reply in progress
-    stt_turn: int | None = None  # the utterance being transcribed
-    stt_end: float = 0.0
-    after_flush: UserInput | None = None
-    partial_pending: bool = False  # at most one partial transcription in flight
-    recent_speech: tuple[str, ...] = ()  # Hearth's own latest clauses, to recognise its voice coming back
-    next_id: int = 1
-
-    @property
-    def resting(self) -> LoopState:
-        return LoopState.LISTENING if self.config.hands_free else LoopState.IDLE
 
 
 Commands = list[Any]
@@ -254,8 +145,6 @@ def on_user_input(loop: Loop, ev: UserInput, cut: ClauseCutter) -> tuple[Loop, C
 
 
 def _start_turn(loop: Loop, ev: UserInput, spoken_end: float | None) -> tuple[Loop, Commands]:
-    from app.events import now
-
     images = ev.images
     if ev.frame is not None and (loop.config.always_look or wants_frame(ev.text)):
         images = images + (ev.frame,)
@@ -271,13 +160,14 @@ def _start_turn(loop: Loop, ev: UserInput, spoken_end: float | None) -> tuple[Lo
     return _phase(loop, LoopState.THINKING, cmds), cmds
 
 
-def _speak(loop: Loop, turn: Turn, clauses: tuple[str, ...], cmds: Commands, t: float) -> Turn:
+def _speak(loop: Loop, turn: Turn, clauses: tuple[str, ...], cmds: Commands, t: float) -> Loop:
+    """Queue each clause for the voice; the loop gets the turn and remembers Hearth's latest words."""
     for text in clauses:
         clause = SpokenClause(turn.next_clause_id, text)
         turn = replace(turn, clauses=turn.clauses + (clause,)).mark(Stage.FIRST_CLAUSE, t)
         if loop.config.speak:
             cmds.append(Submit(Synthesize(turn.turn_id, clause.clause_id, text, loop.config.voice, loop.config.speed)))
-    return turn
+    return replace(loop, turn=turn, recent_speech=(loop.recent_speech + clauses)[-4:])
 
 
 def on_delta(loop: Loop, ev: TextDelta, cut: ClauseCutter) -> tuple[Loop, Commands]:
@@ -287,8 +177,7 @@ def on_delta(loop: Loop, ev: TextDelta, cut: ClauseCutter) -> tuple[Loop, Comman
     cmds: Commands = [Publish(ev)]
     clauses, rest = cut(turn.pending + ev.text, first=not turn.clauses, final=False)
     turn = replace(turn.mark(Stage.FIRST_TOKEN, ev.t), reply=turn.reply + ev.text, pending=rest)
-    turn = _speak(loop, turn, clauses, cmds, ev.t)
-    return replace(loop, turn=turn, recent_speech=(loop.recent_speech + clauses)[-4:]), cmds
+    return _speak(loop, turn, clauses, cmds, ev.t), cmds
 
 
 def on_done(loop: Loop, ev: GenerationDone, cut: ClauseCutter) -> tuple[Loop, Commands]:
@@ -298,9 +187,7 @@ def on_done(loop: Loop, ev: GenerationDone, cut: ClauseCutter) -> tuple[Loop, Co
     cmds: Commands = [Publish(ev)]
     clauses, _ = cut(turn.pending, first=not turn.clauses, final=True)
     turn = replace(turn, pending="", generation_done=True, reply=ev.text or turn.reply)
-    turn = _speak(loop, turn, clauses, cmds, ev.t)
-    loop = replace(loop, turn=turn, recent_speech=(loop.recent_speech + clauses)[-4:])
-    return _after_voicing(loop, cmds, ev.t)
+    return _after_voicing(_speak(loop, turn, clauses, cmds, ev.t), cmds, ev.t)
 
 
 def _after_voicing(loop: Loop, cmds: Commands, t: float) -> tuple[Loop, Commands]:
@@ -336,8 +223,6 @@ def on_audio(loop: Loop, ev: AudioChunk, cut: ClauseCutter) -> tuple[Loop, Comma
 def on_played(loop: Loop, ev: PlaybackFinished, cut: ClauseCutter) -> tuple[Loop, Commands]:
     if loop.turn is None or ev.turn_id != loop.turn.turn_id or not loop.turn.all_voiced:
         return loop, []
-    from app.events import now
-
     return _finish(loop, [], now())
 
 
@@ -359,8 +244,6 @@ def on_interrupt(loop: Loop, ev: Interrupt, cut: ClauseCutter) -> tuple[Loop, Co
 
 def on_flushed(loop: Loop, ev: PlaybackFlushed, cut: ClauseCutter) -> tuple[Loop, Commands]:
     """After barge-in: keep only what was heard, then start the turn that interrupted (if any)."""
-    from app.events import now
-
     turn = loop.turn
     if turn is None or ev.turn_id != turn.turn_id:
         return loop, []

@@ -43,9 +43,6 @@ class Transcript:
         system = (ChatMessage(Speaker.SYSTEM, self.system),) if self.system else ()
         return ChatRequest(system + messages, sampling)
 
-    def estimated_tokens(self) -> int:
-        return sum(estimate_tokens(m) for m in self.messages) + len(self.system) // CHARS_PER_TOKEN
-
     def trimmed(self, max_tokens: int) -> tuple["Transcript", int]:
         """Drop the oldest whole messages until the estimate fits (never cutting inside a message and never the
         newest one); returns the new transcript and how many messages were dropped."""
@@ -54,7 +51,3 @@ class Transcript:
         while len(messages) > 1 and sum(estimate_tokens(m) for m in messages) > budget:
             messages = messages[1:]
         return replace(self, messages=messages), len(self.messages) - len(messages)
-
-    @property
-    def image_count(self) -> int:
-        return sum(len(m.images) for m in self.messages)

@@ -10,7 +10,6 @@ from typing import Callable
 
 from app.memory import context_budget, total_memory_bytes
 from app.settings import Settings
-from models import catalog
 from models.base import ModelError, Role
 from models.store import ModelStore, env_offline
 
@@ -162,6 +161,3 @@ def run_checks(ctx: DoctorContext) -> list[Check]:
         out.extend(result if isinstance(result, list) else [result])
     return out
 
-
-def catalog_hint() -> str:
-    return ", ".join(e.name for e in catalog.CATALOG)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Protocol
 
-from app.conversation import PlaybackFlushed
+from app.loop_types import PlaybackFlushed
 from app.events import AudioChunk
 from models.base import ImageInput
 

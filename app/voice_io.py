@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from app.conversation import HeardSpeech, PartialSpeech, PlaybackFinished, PlaybackFlushed, SpeechBegan
+from app.loop_types import HeardSpeech, PartialSpeech, PlaybackFinished, PlaybackFlushed, SpeechBegan
 from app.events import AudioChunk, ErrorEvent, now
 from app.session_events import MicLevel
 from audio.pipeline import HearingPipeline

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from app.conversation import PlaybackFinished, PlaybackFlushed
+from app.loop_types import PlaybackFinished, PlaybackFlushed
 from app.events import AudioChunk, ErrorEvent
 from app.settings import Settings
 from app.voice_io import PipelineHearing

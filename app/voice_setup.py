@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from app.clauses import cut_clauses
+from app.speech_segmenter import cut_clauses
 from app.conversation import LoopConfig
 from app.events import ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TextDelta
 from app.eyes import FrameError, open_source

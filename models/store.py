@@ -12,7 +12,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from models import catalog
 from models.base import ModelError, ModelFolder, Role
@@ -232,5 +232,3 @@ class ModelStore:
         shutil.rmtree(repo_dir)
         return repo_dir
 
-
-ProgressFn = Callable[[int, int], None]

@@ -30,7 +30,7 @@ from audio.aec import AecConfig, WebRtcEchoCanceller  # noqa: E402
 from audio.endpoint import EndpointConfig, VadEndpointer  # noqa: E402
 from audio.resample import StreamResampler, resample  # noqa: E402
 from audio.ring import RingBuffer  # noqa: E402
-from audio.types import SpeechEnded, Utterance  # noqa: E402
+from audio.types import SpeechEnded  # noqa: E402
 from audio.vad import EnergyVad, SileroVad  # noqa: E402
 
 CAPTURE_RATE, BLOCK = 48000, 960  # 20 ms blocks at 48 kHz

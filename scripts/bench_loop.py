@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
 
-from app.clauses import cut_clauses  # noqa: E402
+from app.speech_segmenter import cut_clauses  # noqa: E402
 from app.conversation import HeardSpeech, LoopConfig, PlaybackFinished  # noqa: E402
 from app.events import AudioChunk, ErrorEvent, GenerationDone, TranscriptEvent, LoadModel, ModelLoaded, TextDelta, now  # noqa: E402
 from app.runtime import make_engine  # noqa: E402

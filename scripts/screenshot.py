@@ -27,7 +27,7 @@ def demo_frame(h: int = 240, w: int = 320) -> np.ndarray:
 
 
 def script(frame: np.ndarray) -> list[object]:
-    from app.events import GenerationDone, GenerationStats, ModelLoaded, TextDelta, TranscriptEvent
+    from app.events import GenerationDone, GenerationStats, ModelLoaded, TranscriptEvent
     from app.session_events import LoopState, MemoryStats, MicLevel, Stage, StageMark, StateChanged, TurnTimeline
     from app.session_events import UserSaid
     from models.base import ImageInput, Role

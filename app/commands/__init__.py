@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
-from typing import Callable, Protocol
+from typing import Protocol
 
 
 class Command(Protocol):
@@ -33,5 +33,3 @@ def commands() -> dict[str, Command]:
             importlib.import_module(f"{__name__}.{mod.name}")
     return dict(sorted(_COMMANDS.items()))
 
-
-CommandFactory = Callable[[], Command]

@@ -16,7 +16,7 @@ from typing import TextIO
 import numpy as np
 
 from app.commands import command
-from app.events import ErrorEvent, ModelLoaded, Transcribe, TranscriptEvent, new_turn_id
+from app.events import ErrorEvent, Transcribe, TranscriptEvent, new_turn_id
 from app.settings import ListenMode, Settings, load_settings
 from audio.capture import MicrophoneSource
 from audio.endpoint import EndpointConfig, PushToTalkEndpointer

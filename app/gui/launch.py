@@ -86,7 +86,7 @@ class StartWith:
 
 def real_session(settings: Settings, sink: Sink, frames: SharedFrame, ports: VoicePorts | None = None) -> SessionPort:
     """The voice loop over the engine; the preview is its frame source; voice ports from the devices."""
-    from app.clauses import cut_clauses
+    from app.speech_segmenter import cut_clauses
     from app.conversation import LoopConfig
     from app.events import LoadModel
     from app.runtime import budget_for, make_engine

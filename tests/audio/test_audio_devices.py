@@ -4,8 +4,6 @@ integration test over a PulseAudio null sink (a virtual sound card), skipped whe
 from __future__ import annotations
 
 import builtins
-import os
-import shutil
 import subprocess
 import sys
 import textwrap

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from app.cli import main
-from app.events import ErrorEvent, Generate, GenerationDone, LoadModel, ModelLoaded, TextDelta
+from app.events import ErrorEvent, Generate, GenerationDone, LoadModel, ModelLoaded
 from app.runtime import make_engine
 from app.settings import Settings
 from models.base import ChatMessage, ChatRequest, ImageInput, Role, SamplingParams, Speaker
@@ -142,7 +142,6 @@ def test_interactive_chat_switches_models_and_keeps_the_conversation(tiny_llm, t
 
 
 def _kv_stats(model_path, settings):
-    import dataclasses  # noqa: F401
 
     events: queue.Queue = queue.Queue()
     engine = make_engine(events.put, settings).start()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import random
 
-from app.clauses import cut_clauses
+from app.speech_segmenter import cut_clauses
 from app.speech_segmenter import segment
 
 REPLY = ("Sure! Here is the plan, step by step. First, open the file. Then run this:\n"

@@ -12,7 +12,7 @@ import pytest
 
 from app.commands.voice import VoiceCommand  # noqa: F401 - registers the command
 from app.cli import main
-from app.clauses import cut_clauses
+from app.speech_segmenter import cut_clauses
 from app.conversation import LoopConfig
 from app.events import GenerationDone, LoadModel, ModelLoaded, TextDelta
 from app.runtime import make_engine
