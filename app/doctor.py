@@ -8,8 +8,8 @@ import shutil
 from dataclasses import dataclass
 from typing import Callable
 
-from app.memory import context_budget, total_memory_bytes
-from app.settings import Settings
+from app.engine.memory import context_budget, total_memory_bytes
+from app.config.settings import Settings
 from models.base import ModelError, Role
 from models.store import ModelStore, env_offline
 

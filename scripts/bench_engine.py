@@ -52,7 +52,7 @@ def direct_run(model, tokenizer, prompt_ids, tokens: int) -> tuple[float, int]:
 
 
 def engine_run(engine, events: queue.Queue, request, turn: int) -> tuple[float, int]:
-    from app.events import ErrorEvent, Generate, GenerationDone
+    from app.engine.messages import ErrorEvent, Generate, GenerationDone
 
     t0 = time.perf_counter()
     engine.submit(Generate(turn, request))
@@ -69,9 +69,9 @@ def bench_model(path: Path, tokens: int, runs: int, compress: bool) -> dict[str,
 
     import mlx_lm
 
-    from app.events import LoadModel, ModelLoaded
-    from app.runtime import make_engine
-    from app.settings import Settings
+    from app.engine.messages import LoadModel, ModelLoaded
+    from app.engine.runtime import make_engine
+    from app.config.settings import Settings
     from models.base import ChatMessage, ChatRequest, Role, SamplingParams, Speaker
 
     request = ChatRequest((ChatMessage(Speaker.USER, PROMPT),), SamplingParams(max_tokens=tokens))

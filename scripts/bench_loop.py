@@ -24,13 +24,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
 
-from app.speech_segmenter import cut_clauses  # noqa: E402
-from app.conversation import HeardSpeech, LoopConfig, PlaybackFinished  # noqa: E402
-from app.events import AudioChunk, ErrorEvent, GenerationDone, TranscriptEvent, LoadModel, ModelLoaded, TextDelta, now  # noqa: E402
-from app.runtime import make_engine  # noqa: E402
-from app.session import Session  # noqa: E402
-from app.session_events import Stage, TurnTimeline  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from app.speech.segmenter import cut_clauses  # noqa: E402
+from app.loop.machine import HeardSpeech, LoopConfig, PlaybackFinished  # noqa: E402
+from app.engine.messages import AudioChunk, ErrorEvent, GenerationDone, TranscriptEvent, LoadModel, ModelLoaded, TextDelta, now  # noqa: E402
+from app.engine.runtime import make_engine  # noqa: E402
+from app.loop.session import Session  # noqa: E402
+from app.loop.events import Stage, TurnTimeline  # noqa: E402
+from app.config.settings import Settings  # noqa: E402
 from audio.resample import resample  # noqa: E402
 from audio.wav import read_wav  # noqa: E402
 from models.base import Role, SamplingParams  # noqa: E402
@@ -61,7 +61,7 @@ class TimedSpeaker:
         self.post(PlaybackFinished(turn_id))
 
     def flush(self, turn_id: int):
-        from app.conversation import PlaybackFlushed
+        from app.loop.machine import PlaybackFlushed
 
         return PlaybackFlushed(turn_id)
 

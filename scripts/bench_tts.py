@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from app.speech_segmenter import ClauseSegmenter  # noqa: E402
+from app.speech.segmenter import ClauseSegmenter  # noqa: E402
 from audio.playback import ArrayBackend, ClauseTag, Player  # noqa: E402
 from models.base import AudioPiece, ModelFolder  # noqa: E402
 
@@ -111,7 +111,7 @@ def pipeline_overhead(reps: int) -> dict[str, float]:
     t0 = time.perf_counter()
     n = sum(len(whole.feed(tok)) for tok in TOKENS) + len(whole.flush())
     per_reply = (time.perf_counter() - t0) * 1000
-    from app.speech_segmenter import cut_clauses
+    from app.speech.segmenter import cut_clauses
 
     t0 = time.perf_counter()
     pending, cut = "", 0
@@ -128,8 +128,8 @@ def pipeline_overhead(reps: int) -> dict[str, float]:
 
 def engine_hop(tts, text: str, reps: int) -> float:
     """Median ms the engine thread adds: submit(Synthesize) -> first AudioChunk, minus the synthesis itself."""
-    from app.engine import Engine
-    from app.events import AudioChunk, LoadModel, ModelLoaded, Synthesize
+    from app.engine.thread import Engine
+    from app.engine.messages import AudioChunk, LoadModel, ModelLoaded, Synthesize
     from models.base import Role
 
     events: queue.Queue = queue.Queue()

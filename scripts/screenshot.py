@@ -27,9 +27,9 @@ def demo_frame(h: int = 240, w: int = 320) -> np.ndarray:
 
 
 def script(frame: np.ndarray) -> list[object]:
-    from app.events import GenerationDone, GenerationStats, ModelLoaded, TranscriptEvent
-    from app.session_events import LoopState, MemoryStats, MicLevel, Stage, StageMark, StateChanged, TurnTimeline
-    from app.session_events import UserSaid
+    from app.engine.messages import GenerationDone, GenerationStats, ModelLoaded, TranscriptEvent
+    from app.loop.events import LoopState, MemoryStats, MicLevel, Stage, StageMark, StateChanged, TurnTimeline
+    from app.loop.events import UserSaid
     from models.base import ImageInput, Role
 
     stats = GenerationStats(48, 31, 0.42, 38.0, 410.0, 3.1, kv_tokens=1843, kv_bytes=5_100_000)
@@ -90,7 +90,7 @@ def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog
     from app.gui.bridge import Bridge, NullSession
     from app.gui.main_window import MainWindow
     from app.gui.theme import apply_theme
-    from app.settings import Settings, UiSettings
+    from app.config.settings import Settings, UiSettings
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     settings = Settings(ui=UiSettings(large_text=large, high_contrast=contrast))

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Callable
 
 from app.commands import command
-from app.conversation_log import Transcript
-from app.engine_client import EngineClient, TurnOutcome
-from app.events import ErrorEvent
-from app.runtime import build_store
-from app.settings import load_settings
+from app.conversations.transcript import Transcript
+from app.engine.client import EngineClient, TurnOutcome
+from app.engine.messages import ErrorEvent
+from app.engine.runtime import build_store
+from app.config.settings import load_settings
 from models import catalog
 from models.base import ImageInput, ModelError, Role, SamplingParams
 from models.store import ModelStore

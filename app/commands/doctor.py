@@ -6,8 +6,8 @@ import argparse
 
 from app.commands import command
 from app.doctor import DoctorContext, Status, run_checks
-from app.runtime import build_store
-from app.settings import load_settings
+from app.engine.runtime import build_store
+from app.config.settings import load_settings
 
 
 @command

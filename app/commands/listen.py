@@ -16,8 +16,8 @@ from typing import TextIO
 import numpy as np
 
 from app.commands import command
-from app.events import ErrorEvent, Transcribe, TranscriptEvent, new_turn_id
-from app.settings import ListenMode, Settings, load_settings
+from app.engine.messages import ErrorEvent, Transcribe, TranscriptEvent, new_turn_id
+from app.config.settings import ListenMode, Settings, load_settings
 from audio.capture import MicrophoneSource
 from audio.endpoint import EndpointConfig, PushToTalkEndpointer
 from audio.pipeline import HearingPipeline, build_hearing
@@ -61,7 +61,7 @@ class Transcriber:
     """Submits utterances to the engine and prints transcripts as they come back (never blocks capture)."""
 
     def __init__(self, model: str, settings: Settings, out: TextIO) -> None:
-        from app.engine_client import EngineClient
+        from app.engine.client import EngineClient
 
         self.out, self.client, self.ok = out, EngineClient(settings), False
         self._partial_busy = False

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Callable
 
 from app.commands import command
-from app.runtime import build_store
-from app.settings import load_settings
+from app.engine.runtime import build_store
+from app.config.settings import load_settings
 from app.units import human_bytes
 from models import catalog
 from models.base import ModelError

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 
 from app.commands import command
-from app.events import AudioChunk, ErrorEvent, Synthesize, new_turn_id
-from app.settings import Settings, load_settings
-from app.speech_segmenter import segment
+from app.engine.messages import AudioChunk, ErrorEvent, Synthesize, new_turn_id
+from app.config.settings import Settings, load_settings
+from app.speech.segmenter import segment
 from audio.playback import ClauseTag, Player, SoundDeviceBackend
 from audio.types import AudioError
 from models.base import Role
@@ -134,7 +134,7 @@ class SayCommand:
         parser.add_argument("--out", metavar="FILE.wav", help="write a WAV file instead of playing")
 
     def run(self, args: argparse.Namespace) -> int:
-        from app.engine_client import EngineClient
+        from app.engine.client import EngineClient
 
         settings = load_settings().settings
         if not segment(args.text):

@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from app import paths
+from app.config import paths
 from app.commands import command
-from app.voice_setup import VoiceOptions, run_voice
+from app.terminal.voice import VoiceOptions, run_voice
 
 
 @command

@@ -16,7 +16,7 @@ Handler = Callable[[Any], None]
 
 
 class SessionPort(Protocol):
-    """What the GUI needs from a session (app/session.py's ``Session`` fits; tests use a fake).
+    """What the GUI needs from a session (app/loop/session.py's ``Session`` fits; tests use a fake).
 
     ``handle`` is thread-safe and returns at once; the session answers by calling the sink it was built with.
     """

@@ -7,7 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.gui.images import describe
-from app.session_events import SendText, StopReply
+from app.loop.events import SendText, StopReply
 from models.base import ImageInput
 
 

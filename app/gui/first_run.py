@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from app.gui.bridge import Bridge
 from app.units import human_bytes
-from app.settings import Settings
+from app.config.settings import Settings
 from models import catalog
 from models.base import ModelError, Role
 

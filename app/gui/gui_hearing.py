@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from app.voice_io import PipelineHearing
+from app.ports.pipeline import PipelineHearing
 from audio.endpoint import EndpointConfig, PushToTalkEndpointer, VadEndpointer
 from audio.pipeline import HearingPipeline
 from audio.types import STT_RATE, EndpointEvent

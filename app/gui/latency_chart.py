@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.session_events import Stage, TurnTimeline
+from app.loop.events import Stage, TurnTimeline
 
 SEGMENT_NAME = {  # a segment is named after the stage it ends at
     Stage.FINAL_TRANSCRIPT: ("transcribe", "#d9a21b"),

@@ -16,7 +16,7 @@ from app.gui.first_run import FirstRunDialog, StorePort, find_missing
 from app.gui.main_window import MainWindow
 from app.gui.preview_panel import SharedFrame
 from app.gui.theme import apply_theme
-from app.settings import ListenMode, Settings, load_settings, save_settings
+from app.config.settings import ListenMode, Settings, load_settings, save_settings
 from models.base import Role
 
 Sink = Callable[[object], None]
@@ -25,7 +25,7 @@ SessionFactory = Callable[[Settings, Sink, SharedFrame], SessionPort]
 
 @dataclass(frozen=True)
 class VoicePorts:
-    """Hearing and speaking ports of the session (app/session_ports.py); None where unavailable."""
+    """Hearing and speaking ports of the session (app/ports/base.py); None where unavailable."""
 
     hearing: Any = None
     audio_out: Any = None
@@ -44,9 +44,9 @@ def display_problem() -> str:
 def live_voice(settings: Settings, sink: Sink) -> VoicePorts:
     """Microphone and speaker ports, or none (typed chat still works) with a notice saying why."""
     from app.gui.gui_hearing import DualEndpointer, GuiHearing
-    from app.session_events import Notice
-    from app.voice_live import PlayerOut
-    from app.voice_setup import endpoint_config
+    from app.loop.events import Notice
+    from app.ports.live import PlayerOut
+    from app.terminal.voice import endpoint_config
     from audio.capture import MicrophoneSource
     from audio.pipeline import build_hearing
     from audio.playback import Player, SoundDeviceBackend
@@ -69,7 +69,7 @@ def live_voice(settings: Settings, sink: Sink) -> VoicePorts:
 
 
 class StartWith:
-    """A session whose ``start`` also queues the model loads (app/session.py takes them as an argument)."""
+    """A session whose ``start`` also queues the model loads (app/loop/session.py takes them as an argument)."""
 
     def __init__(self, session: Any, models: tuple[Any, ...]) -> None:
         self.session, self.models = session, models
@@ -86,11 +86,11 @@ class StartWith:
 
 def real_session(settings: Settings, sink: Sink, frames: SharedFrame, ports: VoicePorts | None = None) -> SessionPort:
     """The voice loop over the engine; the preview is its frame source; voice ports from the devices."""
-    from app.speech_segmenter import cut_clauses
-    from app.conversation import LoopConfig
-    from app.events import LoadModel
-    from app.runtime import budget_for, make_engine
-    from app.session import Session
+    from app.speech.segmenter import cut_clauses
+    from app.loop.machine import LoopConfig
+    from app.engine.messages import LoadModel
+    from app.engine.runtime import budget_for, make_engine
+    from app.loop.session import Session
 
     ports = live_voice(settings, sink) if ports is None else ports
     config = LoopConfig(hands_free=settings.audio.mode is ListenMode.HANDS_FREE, voice=settings.voice.voice,
@@ -145,7 +145,7 @@ def run_app(argv: list[str] | None = None, factory: SessionFactory = real_sessio
     app.setApplicationName("Hearth")
     loaded = load_settings()
     apply_theme(app, loaded.settings.ui)
-    from app.runtime import build_store
+    from app.engine.runtime import build_store
 
     still_missing = first_run(build_store(loaded.settings), loaded.settings)
     notes = [p.message for p in loaded.problems]

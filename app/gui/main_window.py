@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import events as ev
-from app import session_events as se
+from app.engine import messages as ev
+from app.loop import events as se
 from app.gui.bridge import Bridge, SessionPort
 from app.gui.compose_box import ComposeBox
 from app.gui.conversation_view import ConversationView
@@ -43,7 +43,7 @@ from app.gui.preview_panel import PreviewPanel, SharedFrame
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.talk_panel import TalkBar
 from app.gui.theme import apply_theme
-from app.settings import ListenMode, Settings
+from app.config.settings import ListenMode, Settings
 from models.base import Role
 
 TYPING_WIDGETS = (QLineEdit, QTextEdit, QPlainTextEdit, QComboBox, QAbstractSpinBox, QAbstractSlider,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QProgressBar, QWidget
 
-from app.events import GenerationStats
-from app.session_events import MemoryStats
+from app.engine.messages import GenerationStats
+from app.loop.events import MemoryStats
 from app.units import human_bytes
 
 

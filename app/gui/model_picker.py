@@ -6,9 +6,9 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
 
-from app.events import ModelLoaded
+from app.engine.messages import ModelLoaded
 from app.gui.talk_panel import announce
-from app.session_events import SwapModel
+from app.loop.events import SwapModel
 from models import catalog
 from models.base import Role
 

@@ -1,5 +1,5 @@
 """Settings dialog: one tab per settings section; opens on a ``Settings`` and returns a new one
-(``dataclasses.replace``), which the window saves through app/settings.py."""
+(``dataclasses.replace``), which the window saves through app/config/settings.py."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.model_picker import CHAT_ROLES, catalog_choices, fill_combo
-from app.settings import ListenMode, MemoryPreset, Settings
+from app.config.settings import ListenMode, MemoryPreset, Settings
 from models.base import Role
 
 DEFAULT_DEVICE = "System default"

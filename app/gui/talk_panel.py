@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QAccessible, QAccessibleEvent, QColor, QPainter, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
-from app.session_events import LoopState, MicLevel, PushToTalk, SetHandsFree
+from app.loop.events import LoopState, MicLevel, PushToTalk, SetHandsFree
 
 STATE_TEXT = {
     LoopState.IDLE: ("Ready", "#8a8f98"),

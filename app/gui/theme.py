@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
-from app.settings import UiSettings
+from app.config.settings import UiSettings
 
 NORMAL_POINTS = 11
 LARGE_POINTS = 15

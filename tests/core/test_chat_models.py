@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from app.cli import main
-from app.events import ErrorEvent, Generate, GenerationDone, LoadModel, ModelLoaded
-from app.runtime import make_engine
-from app.settings import Settings
+from app.engine.messages import ErrorEvent, Generate, GenerationDone, LoadModel, ModelLoaded
+from app.engine.runtime import make_engine
+from app.config.settings import Settings
 from models.base import ChatMessage, ChatRequest, ImageInput, Role, SamplingParams, Speaker
 
 

@@ -5,8 +5,8 @@ import threading
 
 import pytest
 
-from app.engine import Engine
-from app.events import (
+from app.engine.thread import Engine
+from app.engine.messages import (
     AudioChunk,
     Cancelled,
     ErrorEvent,

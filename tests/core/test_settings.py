@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from app.settings import (
+from app.config.settings import (
     AudioSettings,
     ListenMode,
     Settings,

@@ -8,7 +8,7 @@ import pytest
 
 from app.gui.bridge import Bridge
 from app.gui.main_window import MainWindow
-from app.settings import Settings, load_settings, save_settings
+from app.config.settings import Settings, load_settings, save_settings
 from tests.gui.fakes import FakeSession
 
 

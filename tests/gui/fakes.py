@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from app.events import GenerationDone, GenerationStats, ModelLoaded, TextDelta, TranscriptEvent
-from app.session_events import LoopState, PushToTalk, SendText, StateChanged, SwapModel, UserSaid
+from app.engine.messages import GenerationDone, GenerationStats, ModelLoaded, TextDelta, TranscriptEvent
+from app.loop.events import LoopState, PushToTalk, SendText, StateChanged, SwapModel, UserSaid
 from models.base import ModelError, Role
 
 STATS = GenerationStats(10, 3, 0.1, 30.0, 100.0, 0.5, kv_tokens=40, kv_bytes=4096)

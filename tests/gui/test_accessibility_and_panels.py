@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 from app.gui.first_run import FirstRunDialog, MissingModel
 from app.gui.latency_chart import LatencyChart, Segment, barge_ins, nice_step, segments, summary
 from app.gui.settings_dialog import SettingsDialog
-from app.session_events import LoopState, MemoryStats, MicLevel, Stage, StageMark, StateChanged, TurnTimeline
-from app.settings import Settings
+from app.loop.events import LoopState, MemoryStats, MicLevel, Stage, StageMark, StateChanged, TurnTimeline
+from app.config.settings import Settings
 from models.base import Role
 from tests.gui.fakes import FakeStore
 
@@ -68,7 +68,7 @@ def test_state_changes_are_announced(harness, qtbot):
 
 
 def test_hands_free_toggle_sends_the_intent(harness, qtbot):
-    from app.session_events import SetHandsFree
+    from app.loop.events import SetHandsFree
 
     w = harness.window
     assert w.talk.hands_free.isChecked()  # default settings listen hands-free

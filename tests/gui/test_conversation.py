@@ -6,9 +6,9 @@ import threading
 
 from PySide6.QtCore import Qt
 
-from app.events import ErrorEvent, TranscriptEvent
+from app.engine.messages import ErrorEvent, TranscriptEvent
 from app.gui.conversation_view import Who
-from app.session_events import LoopState, PushToTalk, SendText, StateChanged, SwapModel
+from app.loop.events import LoopState, PushToTalk, SendText, StateChanged, SwapModel
 from models.base import ImageInput, Role
 
 
@@ -137,7 +137,7 @@ def test_an_error_is_a_banner_and_the_typed_text_comes_back(harness, qtbot):
 
 
 def test_stop_button_and_escape_send_stop_reply(harness, qtbot):
-    from app.session_events import StopReply
+    from app.loop.events import StopReply
 
     w, session = harness.window, harness.session
     qtbot.mouseClick(w.compose.stop_button, Qt.MouseButton.LeftButton)
@@ -155,7 +155,7 @@ def test_image_inputs_from_files_show_inline(harness, qtbot, tmp_path):
     img = QImage(30, 20, QImage.Format.Format_RGB888)
     img.fill(QColor("red"))
     img.save(str(path))
-    from app.session_events import UserSaid
+    from app.loop.events import UserSaid
 
     harness.bridge.post(UserSaid(3, "look", (ImageInput(path=path),)))
     qtbot.waitUntil(lambda: len(harness.window.conversation.messages()) == 1)
@@ -213,7 +213,7 @@ def test_switching_the_live_source_off_before_it_opened_keeps_it_off(harness, qt
 
 
 def test_very_long_words_wrap_inside_the_bubble(harness, qtbot):
-    from app.events import TextDelta
+    from app.engine.messages import TextDelta
 
     w = harness.window
     harness.bridge.post(TextDelta(4, "o" * 300, 0))

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.gui.first_run import FirstRunDialog, MissingModel, Progress, find_missing
 from app.gui.launch import first_run
-from app.settings import Settings
+from app.config.settings import Settings
 from models.base import Role
 from tests.gui.fakes import FakeStore
 

@@ -1,4 +1,4 @@
-"""The window over the real session (app/session.py) and engine with tiny random-weight models: typed text in,
+"""The window over the real session (app/loop/session.py) and engine with tiny random-weight models: typed text in,
 the reply streams into the conversation; push-to-talk over an audio source gives a transcript and a reply;
 a model swap keeps the conversation."""
 
@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from app.events import TextDelta
+from app.engine.messages import TextDelta
 from app.gui.conversation_view import Who
 from app.gui.launch import VoicePorts, build_window, real_session
 from app.gui.gui_hearing import DualEndpointer, GuiHearing
-from app.settings import Settings
+from app.config.settings import Settings
 from audio.endpoint import EndpointConfig
 from audio.pipeline import build_hearing
 from audio.types import AudioBlock, AudioFormat

@@ -7,10 +7,10 @@ import threading
 
 from PySide6.QtCore import QThread, QTimer
 
-from app.events import TextDelta
+from app.engine.messages import TextDelta
 from app.gui.bridge import Bridge
 from app.gui.conversation_view import Who
-from app.session_events import SendText
+from app.loop.events import SendText
 
 
 def test_bridge_runs_handlers_on_the_gui_thread_in_order(qtbot):

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from app.gui.theme import LARGE_POINTS, NORMAL_POINTS
 from app.gui.settings_dialog import DEFAULT_DEVICE, DeviceLists, SettingsDialog
-from app.session_events import SwapModel
-from app.settings import ListenMode, MemoryPreset, Settings, UiSettings, load_settings, save_settings
+from app.loop.events import SwapModel
+from app.config.settings import ListenMode, MemoryPreset, Settings, UiSettings, load_settings, save_settings
 from models.base import Role
 
 DEVICES = DeviceLists(("Built-in Microphone", "USB Headset"), ("Built-in Speakers", "USB Headset"))
@@ -92,7 +92,7 @@ def test_window_applies_saves_and_swaps_models(harness, qtbot):
 def test_hands_free_toggle_applies_live_and_is_remembered(harness, qtbot):
     from PySide6.QtCore import Qt
 
-    from app.session_events import SetHandsFree
+    from app.loop.events import SetHandsFree
 
     w = harness.window
     qtbot.mouseClick(w.talk.hands_free, Qt.MouseButton.LeftButton)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import random
 
-from app.speech_segmenter import cut_clauses
-from app.speech_segmenter import segment
+from app.speech.segmenter import cut_clauses
+from app.speech.segmenter import segment
 
 REPLY = ("Sure! Here is the plan, step by step. First, open the file. Then run this:\n"
          "```python\nprint('hi')\n```\nThat prints hi. Dr. Smith agrees it costs $3.50, e.g. for 2 kg.")

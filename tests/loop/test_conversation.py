@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from app.conversation import (
+from app.loop.machine import (
     CancelTurn,
     EndOfAudio,
     Flush,
@@ -23,9 +23,9 @@ from app.conversation import (
     step,
     wants_frame,
 )
-from app.events import AudioChunk, ErrorEvent, Generate, GenerationDone, GenerationStats, Synthesize, TextDelta
-from app.events import Transcribe, TranscriptEvent
-from app.session_events import LoopState, Notice, ReplyHeard, Stage, StateChanged, TurnTimeline, UserSaid
+from app.engine.messages import AudioChunk, ErrorEvent, Generate, GenerationDone, GenerationStats, Synthesize, TextDelta
+from app.engine.messages import Transcribe, TranscriptEvent
+from app.loop.events import LoopState, Notice, ReplyHeard, Stage, StateChanged, TurnTimeline, UserSaid
 from models.base import ImageInput, Speaker
 
 STATS = GenerationStats(1, 1, 0.1, 10.0, 10.0, 0.1)
@@ -224,7 +224,7 @@ def test_push_to_talk_rests_idle():
 
 
 def test_partial_transcripts_one_at_a_time_then_final_with_the_same_turn():
-    from app.conversation import PartialSpeech, SpeechBegan
+    from app.loop.machine import PartialSpeech, SpeechBegan
 
     loop, _ = run(Loop(), SpeechBegan())
     stt = loop.stt_turn
@@ -240,7 +240,7 @@ def test_partial_transcripts_one_at_a_time_then_final_with_the_same_turn():
 
 
 def test_cold_model_load_during_a_turn_is_reported_apart():
-    from app.events import ModelLoaded
+    from app.engine.messages import ModelLoaded
     from models.base import Role
 
     loop, _ = run(Loop(config=LoopConfig(speak=False)), UserInput("hi"))
@@ -250,7 +250,7 @@ def test_cold_model_load_during_a_turn_is_reported_apart():
 
 
 def test_sustained_speech_over_a_reply_stops_it_before_the_transcript():
-    from app.conversation import PartialSpeech, SpeechBegan
+    from app.loop.machine import PartialSpeech, SpeechBegan
 
     loop, _ = run(Loop(), UserInput("hi"))
     first = loop.turn.turn_id
@@ -269,7 +269,7 @@ def test_sustained_speech_over_a_reply_stops_it_before_the_transcript():
 
 
 def test_hearth_hearing_its_own_voice_is_not_a_user_turn():
-    from app.conversation import is_own_echo
+    from app.loop.machine import is_own_echo
 
     loop, _ = run(Loop(), UserInput("hi"))
     first = loop.turn.turn_id

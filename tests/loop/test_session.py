@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from app.events import ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TextDelta
-from app.runtime import make_engine
-from app.session import Session
-from app.session_events import LoopState, SendText, StateChanged, SwapModel, TurnTimeline, UserSaid
-from app.settings import Settings
+from app.engine.messages import ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TextDelta
+from app.engine.runtime import make_engine
+from app.loop.session import Session
+from app.loop.events import LoopState, SendText, StateChanged, SwapModel, TurnTimeline, UserSaid
+from app.config.settings import Settings
 from models.base import Role
 
 
@@ -125,8 +125,8 @@ def test_a_what_is_this_turn_sends_the_newest_frame_to_the_vision_tower(tiny_vlm
 
 
 def test_memory_stats_after_each_reply(tiny_llm, monkeypatch, tmp_path):
-    from app.runtime import budget_for
-    from app.session_events import MemoryStats
+    from app.engine.runtime import budget_for
+    from app.loop.events import MemoryStats
 
     monkeypatch.setenv("HEARTH_HOME", str(tmp_path))
     events = Collector()

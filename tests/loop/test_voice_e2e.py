@@ -12,14 +12,14 @@ import pytest
 
 from app.commands.voice import VoiceCommand  # noqa: F401 - registers the command
 from app.cli import main
-from app.speech_segmenter import cut_clauses
-from app.conversation import LoopConfig
-from app.events import GenerationDone, LoadModel, ModelLoaded, TextDelta
-from app.runtime import make_engine
-from app.session import Session
-from app.session_events import LoopState, ReplyHeard, SendText, StateChanged, TurnTimeline
-from app.settings import Settings
-from app.voice_live import PlayerOut
+from app.speech.segmenter import cut_clauses
+from app.loop.machine import LoopConfig
+from app.engine.messages import GenerationDone, LoadModel, ModelLoaded, TextDelta
+from app.engine.runtime import make_engine
+from app.loop.session import Session
+from app.loop.events import LoopState, ReplyHeard, SendText, StateChanged, TurnTimeline
+from app.config.settings import Settings
+from app.ports.live import PlayerOut
 from audio.playback import ArrayBackend, Player
 from audio.wav import read_wav
 from models.base import Role, SamplingParams

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.text_normalize import int_to_words, number_to_words, ordinal_words, speakable, year_words
+from app.speech.normalize import int_to_words, number_to_words, ordinal_words, speakable, year_words
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.speech_segmenter import ClauseKind, ClauseSegmenter, SegmenterConfig, segment
+from app.speech.segmenter import ClauseKind, ClauseSegmenter, SegmenterConfig, segment
 
 
 def stream(text: str, step: int = 1, config: SegmenterConfig = SegmenterConfig()) -> list:
@@ -137,7 +137,7 @@ def test_nothing_speakable_gives_no_clause():
 
 
 def test_pure_cutter_for_the_conversation_loop_matches_the_streaming_segmenter():
-    from app.speech_segmenter import cut_clauses
+    from app.speech.segmenter import cut_clauses
 
     text = "Sure, here it is:\n```py\nx = 1. 2\n```\nDr. Who said hi. Then a longer second sentence here! 🎉 End"
     for step in (1, 4, 9):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from app.session_events import Stage, StageMark, TurnTimeline
+from app.loop.events import Stage, StageMark, TurnTimeline
 from models.base import ImageInput
 
 

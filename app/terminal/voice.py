@@ -1,4 +1,4 @@
-"""Builds and runs a voice session for `hearth voice` (terminal front end over app/session.py)."""
+"""Builds and runs a voice session for `hearth voice` (terminal front end over app/loop/session.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from app.speech_segmenter import cut_clauses
-from app.conversation import LoopConfig
-from app.events import ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TextDelta
+from app.speech.segmenter import cut_clauses
+from app.loop.machine import LoopConfig
+from app.engine.messages import ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TextDelta
 from app.eyes import FrameError, open_source
-from app.runtime import budget_for, build_store, make_engine
-from app.session import Session
-from app.session_events import Notice, ReplyHeard, TurnTimeline, UserSaid
-from app.settings import Settings, load_settings
-from app.timeline import append_jsonl, render
-from app.voice_io import PipelineHearing, TurnByTurnHearing, WavOut
+from app.engine.runtime import budget_for, build_store, make_engine
+from app.loop.session import Session
+from app.loop.events import Notice, ReplyHeard, TurnTimeline, UserSaid
+from app.config.settings import Settings, load_settings
+from app.loop.timeline import append_jsonl, render
+from app.ports.pipeline import PipelineHearing, TurnByTurnHearing, WavOut
 from audio.endpoint import EndpointConfig
 from audio.pipeline import build_hearing
 from audio.sources import WavFileSource
@@ -100,7 +100,7 @@ def history_tokens(settings: Settings, model: str, reply_tokens: int) -> int:
     context length the model was trained for, 262K for Qwen3.5)."""
     from kvcache.config import KVCacheError
 
-    from app.memory import context_budget
+    from app.engine.memory import context_budget
 
     mem = settings.memory
     try:
@@ -115,12 +115,12 @@ def build_session(opts: VoiceOptions, settings: Settings, sink: Callable[[Any], 
     cfg = endpoint_config(settings)
     if opts.inputs:
         sources = [WavFileSource(p) for p in opts.inputs]
-        from app.voice_files import ConcatSource
+        from app.ports.files import ConcatSource
 
         hearing = TurnByTurnHearing(build_hearing(ConcatSource(sources), cfg, aec_backend="none")[0])
         speaker: Any = WavOut(opts.out or Path("reply.wav"))
     else:
-        from app.voice_live import live_ports
+        from app.ports.live import live_ports
 
         hearing, speaker = live_ports(settings, cfg, opts.push_to_talk, opts.out, err)
     config = LoopConfig(hands_free=not opts.push_to_talk, voice=opts.voice or settings.voice.voice,

@@ -1,6 +1,6 @@
 """The voice loop's vocabulary: its configuration, the events it takes, the commands it returns and its state.
 
-All frozen; the transitions live in :mod:`app.conversation`.
+All frozen; the transitions live in :mod:`app.loop.machine`.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from app.conversation_log import Transcript
-from app.events import AudioChunk
-from app.session_events import LoopState
-from app.turn import Turn
+from app.conversations.transcript import Transcript
+from app.engine.messages import AudioChunk
+from app.loop.events import LoopState
+from app.loop.turn import Turn
 from models.base import ImageInput, SamplingParams
 
 
@@ -91,7 +91,7 @@ class Interrupt:
 # ----------------------------------------------------------------------------------------------- commands
 @dataclass(frozen=True)
 class Submit:
-    request: Any  # an engine request from app/events.py
+    request: Any  # an engine request from app/engine/messages.py
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from app import paths
+from app.config import paths
 from kvcache.config import KVQuantConfig
 
 _KV_DEFAULT = KVQuantConfig()  # the cache's measured default is the settings' default

@@ -8,10 +8,10 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from app.loop_types import PlaybackFinished, PlaybackFlushed
-from app.events import AudioChunk, ErrorEvent
-from app.settings import Settings
-from app.voice_io import PipelineHearing
+from app.loop.vocabulary import PlaybackFinished, PlaybackFlushed
+from app.engine.messages import AudioChunk, ErrorEvent
+from app.config.settings import Settings
+from app.ports.pipeline import PipelineHearing
 from audio.capture import MicrophoneSource
 from audio.endpoint import EndpointConfig
 from audio.pipeline import build_hearing

@@ -1,8 +1,8 @@
 """The voice loop as a pure state machine: ``step(loop, event) -> (loop, commands)``.
 
-No threads, no Qt, no models: the session (app/session.py) feeds it events and executes the commands it returns.
+No threads, no Qt, no models: the session (app/loop/session.py) feeds it events and executes the commands it returns.
 Phases: idle / listening -> transcribing -> thinking -> speaking -> listening, with barge-in from thinking or
-speaking. Per-turn state is one :class:`~app.turn.Turn`, replaced whole.
+speaking. Per-turn state is one :class:`~app.loop.turn.Turn`, replaced whole.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import re
 from dataclasses import replace
 from typing import Any, Callable
 
-from app.events import AudioChunk, ErrorEvent, Generate, GenerationDone, ModelLoaded, Synthesize, TextDelta, Transcribe
-from app.events import TranscriptEvent, now
-from app.loop_types import (  # noqa: F401 - the loop's vocabulary, importable from here too
+from app.engine.messages import AudioChunk, ErrorEvent, Generate, GenerationDone, ModelLoaded, Synthesize, TextDelta, Transcribe
+from app.engine.messages import TranscriptEvent, now
+from app.loop.vocabulary import (  # noqa: F401 - the loop's vocabulary, importable from here too
     CancelTurn,
     ClauseCutter,
     EndOfAudio,
@@ -31,8 +31,8 @@ from app.loop_types import (  # noqa: F401 - the loop's vocabulary, importable f
     Submit,
     UserInput,
 )
-from app.session_events import LoopState, Notice, ReplyHeard, Stage, StateChanged, UserSaid
-from app.turn import SpokenClause, Turn, heard_text
+from app.loop.events import LoopState, Notice, ReplyHeard, Stage, StateChanged, UserSaid
+from app.loop.turn import SpokenClause, Turn, heard_text
 
 BACKCHANNELS = frozenset({"ok", "okay", "mm", "mhm", "mm-hm", "mm hm", "uh-huh", "uh huh", "yeah", "yes", "right",
                           "sure", "i see", "got it", "hmm", "yep", "aha", "cool", "nice"})

@@ -5,7 +5,7 @@ Feed text deltas to :class:`ClauseSegmenter` as tokens arrive; it returns every 
 break (a comma or sentence end after a word or two) so that speech can start while the model is still writing; later
 clauses are sentence-sized (short sentences merge, long ones split at a comma, or at a space past ``max_chars``).
 Each line of a list is its own clause; a fenced code block becomes one short spoken mention. The text of every
-clause is passed through :func:`app.text_normalize.speakable`; ``raw`` keeps the model's own text for the history.
+clause is passed through :func:`app.speech.normalize.speakable`; ``raw`` keeps the model's own text for the history.
 
 Pure Python, no I/O, no threads: the engine or the conversation drives it.
 """
@@ -16,7 +16,7 @@ import enum
 import re
 from dataclasses import dataclass
 
-from app.text_normalize import NON_FINAL_ABBREVIATIONS, speakable
+from app.speech.normalize import NON_FINAL_ABBREVIATIONS, speakable
 
 
 class ClauseKind(enum.Enum):

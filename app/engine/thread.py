@@ -1,6 +1,6 @@
 """The engine thread: the only thread that touches MLX (invariant 4).
 
-Other threads ``submit`` typed requests (app/events.py); the engine runs them in priority order and reports typed
+Other threads ``submit`` typed requests (app/engine/messages.py); the engine runs them in priority order and reports typed
 events to ``sink`` (called on the engine thread: the sink must only hand the event over, e.g. a queue put or a Qt
 signal emit). A generation is a generator stepped one token at a time; between two steps every pending request of a
 higher priority runs first, and a cancelled turn's generation is dropped before its next step.
@@ -15,7 +15,7 @@ import threading
 import traceback
 from typing import Any, Callable
 
-from app.events import (
+from app.engine.messages import (
     Cancel,
     Cancelled,
     EngineEvent,
@@ -29,7 +29,7 @@ from app.events import (
     Synthesize,
     Transcribe,
 )
-from app.engine_jobs import GenerationJob, ModelSlots, load_into, run_synthesis, run_transcription
+from app.engine.jobs import GenerationJob, ModelSlots, load_into, run_synthesis, run_transcription
 from models.base import ChatModel, ModelError, Role
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from app.events import (
+from app.engine.messages import (
     AudioChunk,
     GenerationDone,
     GenerationStats,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.session_events import TurnTimeline
+from app.loop.events import TurnTimeline
 
 
 def origin(timeline: TurnTimeline) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from app.events import now
+from app.engine.messages import now
 from models.base import ImageInput, Role
 
 

@@ -2,7 +2,7 @@
 
 Pure functions, no state: :func:`speakable` is the entry point. Markdown markers, URLs, e-mail addresses, emoji and
 stray symbols are never read literally; numbers, currency, units, ordinals, times and common abbreviations become
-words. Code blocks never reach this module: :mod:`app.speech_segmenter` replaces them with a short spoken mention.
+words. Code blocks never reach this module: :mod:`app.speech.segmenter` replaces them with a short spoken mention.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ import functools
 import logging
 from typing import Any
 
-from app import paths
-from app.engine import CacheFactory, Engine, Sink, default_cache_factory
-from app.settings import Settings
+from app.config import paths
+from app.engine.thread import CacheFactory, Engine, Sink, default_cache_factory
+from app.config.settings import Settings
 from models.base import ChatModel
 from models.loader import load_adapter
 from models.store import ModelStore
@@ -53,7 +53,7 @@ def make_engine(sink: Sink, settings: Settings, cache_factory: CacheFactory | No
 
 def budget_for(settings: Settings):
     """The session's KV-budget lookup for the configured cache."""
-    from app.memory import budget_lookup
+    from app.engine.memory import budget_lookup
 
     m = settings.memory
     return budget_lookup(build_store(settings), m.kv_key_bits, m.kv_value_bits, m.compress_kv)

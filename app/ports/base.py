@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Protocol
 
-from app.loop_types import PlaybackFlushed
-from app.events import AudioChunk
+from app.loop.vocabulary import PlaybackFlushed
+from app.engine.messages import AudioChunk
 from models.base import ImageInput
 
 Post = Callable[[Any], None]

@@ -1,6 +1,6 @@
 """The session: wires the engine, the voice-loop state machine, audio in/out and frames.
 
-One session thread owns the :class:`~app.conversation.Loop` state. Everything else *posts* to it: the engine's
+One session thread owns the :class:`~app.loop.machine.Loop` state. Everything else *posts* to it: the engine's
 events, the hearing thread's utterances, the player's notifications and the front end's intents. The session thread
 applies ``step`` and executes the returned commands; front ends receive events through ``sink`` (called on the
 session thread, so a sink only hands them over — a queue put, a Qt signal).
@@ -15,7 +15,7 @@ import traceback
 from dataclasses import replace
 from typing import Any, Callable
 
-from app.conversation import (
+from app.loop.machine import (
     CancelTurn,
     ClauseCutter,
     EndOfAudio,
@@ -30,11 +30,11 @@ from app.conversation import (
     UserInput,
     step,
 )
-from app.engine import Engine
-from app.events import ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TranscriptEvent
-from app.memory import ContextBudget
-from app.session_events import MemoryStats, PushToTalk, SendText, SetHandsFree, StopReply, SwapModel
-from app.session_ports import AudioOut, FrameSource, Hearing, NoAudioOut, NoFrames, NoHearing
+from app.engine.thread import Engine
+from app.engine.messages import ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TranscriptEvent
+from app.engine.memory import ContextBudget
+from app.loop.events import MemoryStats, PushToTalk, SendText, SetHandsFree, StopReply, SwapModel
+from app.ports.base import AudioOut, FrameSource, Hearing, NoAudioOut, NoFrames, NoHearing
 from models.base import Role
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from app.loop_types import HeardSpeech, PartialSpeech, PlaybackFinished, PlaybackFlushed, SpeechBegan
-from app.events import AudioChunk, ErrorEvent, now
-from app.session_events import MicLevel
+from app.loop.vocabulary import HeardSpeech, PartialSpeech, PlaybackFinished, PlaybackFlushed, SpeechBegan
+from app.engine.messages import AudioChunk, ErrorEvent, now
+from app.loop.events import MicLevel
 from audio.pipeline import HearingPipeline
 from audio.types import AudioError, SpeechStarted, Utterance
 

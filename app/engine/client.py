@@ -9,8 +9,8 @@ import queue
 from dataclasses import dataclass
 from typing import Callable
 
-from app.engine import Engine
-from app.events import (
+from app.engine.thread import Engine
+from app.engine.messages import (
     Cancelled,
     EngineEvent,
     ErrorEvent,
@@ -21,8 +21,8 @@ from app.events import (
     TextDelta,
     new_turn_id,
 )
-from app.runtime import make_engine
-from app.settings import Settings
+from app.engine.runtime import make_engine
+from app.config.settings import Settings
 from models.base import ChatRequest, Role
 
 

@@ -1,0 +1,1 @@
+"""Settings and where Hearth keeps its files."""

@@ -1,0 +1,1 @@
+"""Conversations: the typed transcript, its ids, and saving and resuming it."""

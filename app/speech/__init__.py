@@ -1,0 +1,1 @@
+"""Turning a streamed reply into speakable clauses and plain words."""

@@ -1,0 +1,1 @@
+"""Terminal front ends over the shared session (rendering events, reading keys)."""
