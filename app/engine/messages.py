@@ -51,6 +51,7 @@ class LoadModel:
 class Generate:
     turn_id: int
     request: ChatRequest
+    conversation_id: str = ""  # whose live prompt cache to continue ("" = a one-off request, fresh cache)
     priority: Priority = Priority.GENERATE
 
 
@@ -121,6 +122,12 @@ class GenerationStats:
     peak_memory_gb: float
     kv_tokens: int = 0  # tokens held by the prompt cache after the reply
     kv_bytes: int = 0  # bytes of the prompt cache (all layers, compressed or not)
+    reused_tokens: int = 0  # prompt tokens the live cache already held (not fed again)
+    rebuilt_cache: bool = False  # the live cache could not be reused and was rebuilt from the transcript
+
+    @property
+    def fed_tokens(self) -> int:
+        return self.prompt_tokens - self.reused_tokens
 
 
 @dataclass(frozen=True)
