@@ -160,7 +160,9 @@ class SpeechToText(Protocol):
     @property
     def sample_rate(self) -> int: ...
 
-    def transcribe(self, pcm: np.ndarray, sample_rate: int) -> TranscriptResult: ...
+    def transcribe(self, pcm: np.ndarray, sample_rate: int, language: str | None = None) -> TranscriptResult:
+        """``language`` ("en", ...) skips language detection; None: the model's default or detection."""
+        ...
 
 
 @runtime_checkable

@@ -186,7 +186,7 @@ class GenerationJob:
 
 def run_transcription(stt: SpeechToText, req: Transcribe) -> TranscriptEvent:
     pcm = np.asarray(req.pcm, dtype=np.float32)
-    result = stt.transcribe(pcm, req.sample_rate)
+    result = stt.transcribe(pcm, req.sample_rate, req.language) if req.language else stt.transcribe(pcm, req.sample_rate)
     return TranscriptEvent(req.turn_id, result.text.strip(), req.partial, len(pcm) / float(req.sample_rate))
 
 

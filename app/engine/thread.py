@@ -23,14 +23,17 @@ from app.engine.messages import (
     EngineStopped,
     ErrorEvent,
     Generate,
+    LoadCache,
     LoadModel,
     Priority,
+    SaveCache,
     Shutdown,
     Synthesize,
     Transcribe,
 )
 from app.engine.jobs import CHAT_ROLES, GenerationJob, ModelSlots, load_into, run_synthesis, run_transcription
 from app.engine.live_cache import LiveCache
+from app.engine.snapshots import load_live, save_live
 from models.base import ChatModel, ModelError, Role
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,7 @@ class Engine:
         self._sink = sink
         self._slots = ModelSlots(loader)
         self._cache_factory = cache_factory
+        self._cache_label = str(getattr(cache_factory, "label", "plain"))
         self._heap: list[tuple[int, int, EngineRequest]] = []
         self._seq = itertools.count()
         self._cond = threading.Condition()
@@ -67,6 +71,8 @@ class Engine:
             Generate: self._on_generate,
             Transcribe: self._on_transcribe,
             Synthesize: self._on_synthesize,
+            SaveCache: self._on_save_cache,
+            LoadCache: self._on_load_cache,
             Cancel: self._on_cancel,
             Shutdown: self._on_shutdown,
         }
@@ -180,6 +186,14 @@ class Engine:
     def _on_generate(self, req: Generate) -> None:
         model = self._slots.chat()
         self._job = GenerationJob(req.turn_id, model, req.request, self.live_cache(req.conversation_id))
+
+    def _on_save_cache(self, req: SaveCache) -> None:
+        live = self._live.get(req.conversation_id)
+        if live is not None and live.tokens and (self._job is None or self._job.live is not live):
+            self._sink(save_live(live, req, self._cache_label))
+
+    def _on_load_cache(self, req: LoadCache) -> None:
+        self._sink(load_live(self.live_cache(req.conversation_id), req, self._cache_label))
 
     def _on_transcribe(self, req: Transcribe) -> None:
         self._sink(run_transcription(self._slots.stt(), req))
