@@ -107,7 +107,7 @@ def test_rgb_frames_work_like_files(tiny_vlm):
 def test_cli_chat_one_shot_on_each_tiny_model(tiny_llm, tiny_vlm, png, hearth_home, capsys):
     assert main(["chat", "--model", str(tiny_llm), "--prompt", "hi", "--max-tokens", "5"]) == 0
     err = capsys.readouterr().err
-    assert "tok/s" in err and "first token" in err and "peak" in err
+    assert "tok/s" in err and "first token" in err and "peak RSS" in err
     assert main(["chat", "--model", str(tiny_vlm), "--image", str(png), "--prompt", "hi", "--max-tokens", "3"]) == 0
     assert "Attached photo.png" in capsys.readouterr().err
 
@@ -121,16 +121,17 @@ def test_cli_chat_missing_model_is_a_clear_message(hearth_home, capsys, monkeypa
 
 def test_interactive_chat_switches_models_and_keeps_the_conversation(tiny_llm, tiny_vlm, png, hearth_home,
                                                                      monkeypatch, capsys):
-    from app.commands import chat as chat_cmd
+    from app.engine.thread import Engine
 
     requests: list[ChatRequest] = []
-    original = chat_cmd.EngineClient.generate
+    original = Engine.submit
 
-    def spy(self, request, on_text):
-        requests.append(request)
-        return original(self, request, on_text)
+    def spy(self, request):
+        if isinstance(request, Generate):
+            requests.append(request.request)
+        return original(self, request)
 
-    monkeypatch.setattr(chat_cmd.EngineClient, "generate", spy)
+    monkeypatch.setattr(Engine, "submit", spy)
     lines = iter(["first question", f"/model {tiny_vlm}", f"/image {png}", "second question", "/reset", "third",
                   "/quit"])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
