@@ -141,6 +141,7 @@ class SetHandsFree:
 class SendText:
     text: str
     images: tuple[ImageInput, ...] = ()
+    message_id: str = ""  # chosen by the front end (so its pending bubble is keyed by it); "" = the session picks
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,7 @@ def _start_turn(loop: Loop, ev: UserInput, spoken_end: float | None) -> tuple[Lo
     turn = Turn(loop.next_id, new_message_id(), ev.text, images)
     if spoken_end is not None:
         turn = turn.mark(Stage.END_OF_SPEECH, spoken_end).mark(Stage.FINAL_TRANSCRIPT, now())
-    message = ChatMessage(Speaker.USER, ev.text, images, new_message_id())
+    message = ChatMessage(Speaker.USER, ev.text, images, ev.message_id or new_message_id())
     history, dropped = loop.history.with_message(message).trimmed(loop.config.max_history_tokens)
     cmds: Commands = [Publish(UserSaid(turn.turn_id, ev.text, images, message.message_id)), Record(message)]
     if dropped:

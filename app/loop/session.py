@@ -204,7 +204,7 @@ class Session:
             self._sink(MemoryStats(s.kv_tokens, s.kv_bytes, bf16, max(0, b.tokens - s.kv_tokens)))
 
     def _on_send_text(self, intent: SendText) -> None:
-        self._apply(UserInput(intent.text, intent.images, frame=self.frames.latest()))
+        self._apply(UserInput(intent.text, intent.images, frame=self.frames.latest(), message_id=intent.message_id))
 
     # ------------------------------------------------------------------------------------------ conversations
     def _open(self, choice: ConversationChoice) -> None:

@@ -66,6 +66,7 @@ class UserInput:
     images: tuple[ImageInput, ...] = ()
     frame: ImageInput | None = None  # the newest camera/screen frame, attached if the turn calls for it
     spoken_turn: int | None = None
+    message_id: str = ""  # the front end's id for a typed message ("" = a new one)
 
 
 @dataclass(frozen=True)
