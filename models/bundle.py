@@ -212,6 +212,17 @@ def _read_manifest(folder: Path) -> tuple[bytes | None, dict[str, dict[str, obje
     return data, files, []
 
 
+def bundle_name(folder: Path) -> str | None:
+    """The model name the bundle was made from (the default name to import it as), or None."""
+    _, files, problems = _read_manifest(Path(folder))
+    if problems:
+        return None
+    try:
+        return str(json.loads((Path(folder) / BUNDLE_MANIFEST).read_bytes())["name"]) or None
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def _check_signature(folder: Path, data: bytes, trusted: set[str],
                      require: bool) -> tuple[str | None, list[BundleProblem]]:
     try:
@@ -307,3 +318,17 @@ def check_model_allowed(folder: Path, rules: ModelRules, check_hashes: bool = Tr
         return ModelDecision(False, report.manifest_hash, f"{refuse}its manifest hash {report.manifest_hash} is not "
                                                           f"on the allow-list. Ask your administrator.", report)
     return ModelDecision(True, report.manifest_hash, "", report)
+
+
+def check_import(folder: Path, rules: ModelRules) -> ModelDecision:
+    """At import: the policy's decision, and, even where the policy asks for no check, a folder that carries a bundle
+    manifest must match it (a bundle damaged on its way over is refused whatever the policy)."""
+    decision = check_model_allowed(folder, rules)
+    if decision.report is not None or not (Path(folder) / BUNDLE_MANIFEST).exists():
+        return decision
+    report = verify_bundle(folder, rules.trusted_keys, require_signature=False)
+    if report.ok:
+        return ModelDecision(True, report.manifest_hash, "", report)
+    listed = "; ".join(p.describe() for p in report.problems[:5])
+    return ModelDecision(False, report.manifest_hash, f"The bundle at {folder} does not match its manifest: {listed}. "
+                                                      f"Copy it again from the machine that made it.", report)

@@ -96,7 +96,9 @@ def _on_refused(audit: SafeAudit | NullAudit):
 
 def _announce(loaded: LoadedPolicy) -> None:
     for problem in loaded.problems:
-        log.warning("policy: %s", problem.message)
+        log.info("policy: %s", problem.message)
+        if not problem.fatal:
+            print(f"Policy warning: {problem.message}", file=sys.stderr)
     if loaded.fail_closed:
         print(loaded.explain(), file=sys.stderr)
 
