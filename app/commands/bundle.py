@@ -39,8 +39,9 @@ def do_bundle(store: ModelStore, args: argparse.Namespace) -> int:
     if not folder.is_dir():
         raise ModelError(f"{args.model} is built in; there is nothing to bundle.")
     key = load_private_key(Path(args.key), _passphrase())
-    result = make_bundle(folder, Path(args.out), args.model, key)
-    print(f"Bundle of {args.model}: {result.files} files, {human_bytes(result.size_bytes)}, in {result.folder}")
+    name = folder.name if Path(args.model).expanduser().is_dir() else args.model  # the name it is imported as
+    result = make_bundle(folder, Path(args.out), name, key)
+    print(f"Bundle of {name}: {result.files} files, {human_bytes(result.size_bytes)}, in {result.folder}")
     print(f"Signed by {result.public_key}. To allow exactly this model, add to the policy:\n"
           f"  allowed_models = [\"{result.manifest_hash}\"]")
     return 0
