@@ -193,3 +193,27 @@ def test_the_audit_commands(tmp_path, capsys):
 def test_every_kind_round_trips(tmp_path, kind):
     AuditLog(tmp_path).record(kind, detail="x")
     assert verify_audit(tmp_path).ok
+
+
+def test_settings_changes_and_tool_calls_are_recorded_without_text(tmp_path):
+    import enum
+
+    from app.audit.events import record_settings_change, record_tool_call
+    from app.config.settings import ListenMode, Settings
+    from dataclasses import replace
+
+    class Risk(enum.Enum):
+        READ = 1
+
+    log = AuditLog(tmp_path)
+    old = Settings()
+    new = replace(old, audio=replace(old.audio, mode=ListenMode.PUSH_TO_TALK, vad_sensitivity=0.7))
+    record_settings_change(log, old, new)
+    record_settings_change(log, new, new)  # nothing changed: nothing written
+    record_tool_call(log, "read_file", Risk.READ, {"path": "/home/ann/diary.txt"}, approved_by="user")
+    recs = [json.loads(x) for x in audit_files(tmp_path)[0].read_text().splitlines()]
+    assert [r["kind"] for r in recs] == ["settings_change", "tool_call"]
+    assert recs[0]["fields"]["changes"] == {"audio.mode": {"from": "hands_free", "to": "push_to_talk"},
+                                            "audio.vad_sensitivity": {"from": 0.5, "to": 0.7}}
+    assert recs[1]["fields"]["risk"] == "READ" and recs[1]["fields"]["arguments"] == {"path": {"chars": 19}}
+    assert "diary" not in json.dumps(recs) and verify_audit(tmp_path).ok

@@ -173,3 +173,18 @@ def test_uninstall_restores_the_socket_module():
     assert socket.socket.connect is not original and socket.getaddrinfo is not lookup and netguard.installed()
     netguard.uninstall()
     assert socket.socket.connect is original and socket.getaddrinfo is lookup and not netguard.installed()
+
+
+def test_asyncio_and_http_client_are_refused(guard):
+    import asyncio
+    import http.client
+
+    async def open_public():
+        await asyncio.wait_for(asyncio.open_connection("10.255.255.1", 80), timeout=30)
+
+    with pytest.raises(ConnectionBlocked):
+        asyncio.run(open_public())
+    conn = http.client.HTTPSConnection("huggingface.co", timeout=30)
+    with pytest.raises(LookupBlocked):
+        conn.request("GET", "/")
+    assert {a.operation for a in guard} == {"connect", "getaddrinfo"}
