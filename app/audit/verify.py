@@ -125,7 +125,7 @@ def verify_audit(folder: Path) -> AuditReport:
     parsed = [_parse(line) for line in lines]
     seqs = {rec.seq for rec, _ in parsed if rec is not None}
     want_seq, want_prev, good, last = 1, GENESIS, 0, None
-    for line, (rec, bad) in zip(lines, parsed):
+    for line, (rec, bad) in zip(lines, parsed, strict=True):
         bad = bad or _chain_problem(line, rec, want_seq, want_prev, seqs)  # type: ignore[arg-type]
         if bad is not None:
             return AuditReport(folder, tuple(files), good, want_seq - 1, bad)

@@ -197,10 +197,10 @@ def test_every_kind_round_trips(tmp_path, kind):
 
 def test_settings_changes_and_tool_calls_are_recorded_without_text(tmp_path):
     import enum
+    from dataclasses import replace
 
     from app.audit.events import record_settings_change, record_tool_call
     from app.config.settings import ListenMode, Settings
-    from dataclasses import replace
 
     class Risk(enum.Enum):
         READ = 1

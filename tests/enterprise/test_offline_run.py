@@ -41,7 +41,8 @@ def offline_env(tmp_path):
 
 
 def kinds(audit: Path) -> list[str]:
-    return [json.loads(line)["kind"] for f in sorted(audit.glob("audit-*.jsonl")) for line in f.read_text().splitlines()]
+    files = sorted(audit.glob("audit-*.jsonl"))
+    return [json.loads(line)["kind"] for f in files for line in f.read_text().splitlines()]
 
 
 def test_chat_runs_with_the_guard_on(tiny_llm, offline_env, tmp_path):
