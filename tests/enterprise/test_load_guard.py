@@ -113,3 +113,21 @@ def test_doctor_lines_for_a_broken_policy(write_policy):
     write_policy("retention_days = \"forever\"")
     checks = policy_checks(Settings())
     assert checks[0].status.value == "FAIL" and "locked down" in checks[0].detail and "retention_days" in checks[0].fix
+
+
+def test_switching_back_skips_the_hashing_until_a_file_changes(signed, tmp_path, monkeypatch):
+    import models.bundle as bundle_module
+
+    store, manifest_hash, _ = signed
+    hashed: list[str] = []
+    real = bundle_module.sha256_file
+    monkeypatch.setattr(bundle_module, "sha256_file", lambda p: hashed.append(Path(p).name) or real(p))
+    policy = Policy(allowed_models=frozenset({manifest_hash}))
+    load = guarded_loader(lambda roles, name: "adapter", store, lambda: context(tmp_path, policy))
+    load((Role.LLM,), "m")
+    first = len(hashed)
+    load((Role.LLM,), "m")
+    assert first >= 2 and len(hashed) == first  # the second load hashed nothing
+    (store.imported_dir / "m" / "weights.safetensors").write_bytes(b"x" * 4096)  # same size: mtime and ctime tell
+    with pytest.raises(ModelError, match="changed"):
+        load((Role.LLM,), "m")
