@@ -36,7 +36,7 @@ HEAD_NAME = "audit.head"
 LOCK_NAME = "audit.lock"
 FILE_RE = re.compile(r"^audit-(\d{6})\.jsonl$")
 DEFAULT_MAX_BYTES = 4 << 20
-_TAIL_READ = 1 << 20
+_TAIL_READ = 1 << 16
 
 
 class AuditKind(enum.Enum):
@@ -138,17 +138,26 @@ class _Tail:
 
 
 def _read_tail(path: Path) -> _Tail:
+    """The last complete record of a file, reading backwards from its end in growing windows."""
     with open(path, "rb") as f:
         size = f.seek(0, os.SEEK_END)
-        f.seek(max(0, size - _TAIL_READ))
-        data = f.read()
-    damaged = bool(data) and not data.endswith(b"\n")
-    for line in reversed(data.splitlines()[:-1] if damaged else data.splitlines()):
-        try:
-            return _Tail(parse_record(line), damaged)
-        except (ValueError, KeyError, TypeError):
-            continue
-    return _Tail(None, damaged)
+        window = _TAIL_READ
+        while True:
+            f.seek(max(0, size - window))
+            data = f.read()
+            damaged = bool(data) and not data.endswith(b"\n")
+            lines = data.splitlines()
+            complete = lines[:-1] if damaged else lines
+            if window < size:
+                complete = complete[1:]  # the window's first line may be the end of a longer one
+            for line in reversed(complete):
+                try:
+                    return _Tail(parse_record(line), damaged)
+                except (ValueError, KeyError, TypeError):
+                    continue
+            if window >= size:
+                return _Tail(None, damaged)
+            window *= 4
 
 
 def _fsync_dir(folder: Path) -> None:

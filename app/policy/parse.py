@@ -30,7 +30,7 @@ from app.policy.model import LOCKDOWN, Policy, PolicyProblem
 from models.bundle import normalize_public_key
 
 _HASH = re.compile(r"^(sha256:)?([0-9a-fA-F]{64})$")
-_IGNORED_PREFIXES = ("Payload", "mcx_", "PolicyComment")  # MDM bookkeeping keys in managed-preference plists
+_IGNORED_PREFIXES = ("Payload", "mcx_")  # MDM bookkeeping keys in managed-preference plists
 
 
 class _Bad(ValueError):

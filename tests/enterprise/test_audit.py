@@ -217,3 +217,14 @@ def test_settings_changes_and_tool_calls_are_recorded_without_text(tmp_path):
                                             "audio.vad_sensitivity": {"from": 0.5, "to": 0.7}}
     assert recs[1]["fields"]["risk"] == "READ" and recs[1]["fields"]["arguments"] == {"path": {"chars": 19}}
     assert "diary" not in json.dumps(recs) and verify_audit(tmp_path).ok
+
+
+def test_the_chain_continues_after_records_longer_than_the_tail_window(tmp_path):
+    log = AuditLog(tmp_path, keep_text=True)
+    log.record(AuditKind.TOOL_CALL, arguments=log.summarize({"text": "x" * 300_000}))
+    log.record(AuditKind.TOOL_CALL, n=1)
+    (tmp_path / HEAD_NAME).unlink()  # the writer must find the last record in the file itself
+    log.record(AuditKind.TOOL_CALL, arguments=log.summarize({"text": "y" * 200_000}))
+    log.record(AuditKind.APP_STOP)
+    report = verify_audit(tmp_path)
+    assert report.ok and report.records == 4

@@ -40,9 +40,16 @@ def offline_env(tmp_path):
     return env
 
 
-def kinds(audit: Path) -> list[str]:
+def check_audit(audit: Path) -> None:
+    """The app started under the guard, and the only refusal is the probe's: nothing the app did tried the network."""
     files = sorted(audit.glob("audit-*.jsonl"))
-    return [json.loads(line)["kind"] for f in files for line in f.read_text().splitlines()]
+    records = [json.loads(line) for f in files for line in f.read_text().splitlines()]
+    kinds = [r["kind"] for r in records]
+    assert kinds[:2] == ["app_start", "policy_loaded"] and kinds[-1] == "app_stop", kinds
+    assert records[1]["fields"]["guard"] is True
+    refused = [r["fields"] for r in records if r["kind"] == "network_refused"]
+    assert len(refused) == 1 and refused[0]["target"] == "10.255.255.1:80" and refused[0]["caller"].startswith("<string>")
+    assert verify_audit(audit).ok
 
 
 def test_chat_runs_with_the_guard_on(tiny_llm, offline_env, tmp_path):
@@ -50,9 +57,7 @@ def test_chat_runs_with_the_guard_on(tiny_llm, offline_env, tmp_path):
     done = subprocess.run(cmd, cwd=ROOT, env=offline_env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "GUARD-REFUSED" in done.stderr and "tok/s" in done.stderr
-    # the chat itself tried nothing: the only refusal is the probe's; the hub libraries were offline too
-    assert kinds(tmp_path / "audit") == ["app_start", "policy_loaded", "network_refused", "app_stop"]
-    assert verify_audit(tmp_path / "audit").ok
+    check_audit(tmp_path / "audit")
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
@@ -65,5 +70,4 @@ def test_voice_runs_with_the_guard_on(tiny_llm, tiny_model, offline_env, tmp_pat
     done = subprocess.run(cmd, cwd=ROOT, env=offline_env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "GUARD-REFUSED" in done.stderr and "you: " in done.stdout and out.stat().st_size > 1000
-    assert kinds(tmp_path / "audit") == ["app_start", "policy_loaded", "network_refused", "app_stop"]
-    assert verify_audit(tmp_path / "audit").ok
+    check_audit(tmp_path / "audit")
