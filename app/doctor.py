@@ -72,9 +72,11 @@ def check_context(ctx: DoctorContext) -> Check:
         b = context_budget(ctx.store, ctx.settings.models.chat, mem.kv_key_bits, mem.kv_value_bits, mem.compress_kv)
     except KVCacheError as exc:
         return Check(Status.WARN, "context", str(exc))
-    detail = (f"{b.model}: {b.tokens:,} tokens of context fit in {b.budget_bytes / 2**30:.1f} GB with the {b.label} "
-              f"KV cache (bf16 would hold {b.bf16_tokens:,})")
-    if b.tokens < 32768:
+    own = f"the model's own context is {b.model_context:,} tokens" if b.model_context else "the model's own context is unknown"
+    detail = (f"{b.model}: usable context {b.usable:,} tokens — {own}; the memory budget "
+              f"({b.budget_bytes / 2**30:.1f} GB) holds {b.tokens:,} with the {b.label} KV cache "
+              f"(bf16 would hold {b.bf16_tokens:,})")
+    if b.usable < 32768:
         return Check(Status.WARN, "context", detail, "Choose a smaller model or close other apps.")
     return Check(Status.OK, "context", detail)
 

@@ -5,7 +5,29 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from models.base import ChatMessage, ImageInput, ModelError, ModelFolder, TokenPiece
+from models.base import PREFILL_CHUNK, ChatMessage, ImageInput, ModelError, ModelFolder, TokenPiece
+
+
+
+
+def eval_cache(prompt_cache: list[Any]) -> None:
+    """Materialise every layer's state (a lazy graph would otherwise keep growing across prefill chunks)."""
+    import mlx.core as mx
+
+    mx.eval([c.state for c in prompt_cache])
+
+
+def cast_for_device(model: Any) -> None:
+    """On MLX's CPU backend, float16/bfloat16 weights run ~30x slower than float32: cast them (quantized weights
+    stay packed; only their float scales change). On Metal nothing changes."""
+    import mlx.core as mx
+    from mlx.utils import tree_map
+
+    if mx.default_device() != mx.cpu:
+        return
+    half = (mx.float16, mx.bfloat16)
+    model.update(tree_map(lambda a: a.astype(mx.float32) if isinstance(a, mx.array) and a.dtype in half else a,
+                          model.parameters()))
 
 
 def read_config(folder: ModelFolder) -> dict[str, Any]:

@@ -15,6 +15,9 @@ from typing import Any, Iterator, Protocol, runtime_checkable
 import numpy as np
 
 
+PREFILL_CHUNK = 512  # prompt tokens per forward pass when the engine feeds a prompt (one engine step each)
+
+
 class Role(enum.Enum):
     """What a model does in Hearth."""
 
@@ -47,6 +50,7 @@ class ChatMessage:
     speaker: Speaker
     text: str
     images: tuple[ImageInput, ...] = ()
+    message_id: str = ""  # stable id of the message in its conversation ("" for one-off requests)
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,16 @@ class TokenPiece:
     generation_tps: float
     peak_memory_gb: float
     finish_reason: str | None = None  # "stop" | "length" | None
+
+
+@dataclass(frozen=True)
+class EncodedPrompt:
+    """A request rendered to token ids by the model's chat template. Engine thread only: ``inputs`` may hold the
+    adapter's prepared arrays (pixels) for a prompt with images."""
+
+    tokens: tuple[int, ...]
+    media_start: int | None = None  # index of the first image token; None for a text-only prompt
+    inputs: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -113,7 +127,29 @@ class ChatModel(Protocol):
         ...
 
     def stream(self, request: ChatRequest, prompt_cache: list[Any]) -> Iterator[TokenPiece]:
-        """Generate a reply to ``request``, one step per ``next()``; the cache is the engine's."""
+        """Generate a reply to ``request`` from an empty cache, one step per ``next()``; the cache is the engine's."""
+        ...
+
+    # The live prompt cache (app/engine/live_cache.py) drives these: it keeps what a conversation already fed.
+    def encode(self, request: ChatRequest) -> EncodedPrompt:
+        """The request's prompt as token ids (chat template, generation prompt added)."""
+        ...
+
+    def prefill(self, prompt: EncodedPrompt, prompt_cache: list[Any], start: int, end: int) -> None:
+        """Feed the text-only tokens ``prompt.tokens[start:end]`` into a cache that holds ``[:start]``."""
+        ...
+
+    def generate(self, prompt: EncodedPrompt, prompt_cache: list[Any], start: int,
+                 sampling: SamplingParams) -> Iterator[TokenPiece]:
+        """Feed ``prompt.tokens[start:]`` (the cache holds ``[:start]``), then stream the reply."""
+        ...
+
+    def position_state(self) -> Any:
+        """Per-conversation position state the model keeps outside the cache (Qwen-VL's mRoPE deltas), or None."""
+        ...
+
+    def set_position_state(self, state: Any) -> None:
+        """Restore what ``position_state`` returned (None: a fresh conversation)."""
         ...
 
 
@@ -124,7 +160,9 @@ class SpeechToText(Protocol):
     @property
     def sample_rate(self) -> int: ...
 
-    def transcribe(self, pcm: np.ndarray, sample_rate: int) -> TranscriptResult: ...
+    def transcribe(self, pcm: np.ndarray, sample_rate: int, language: str | None = None) -> TranscriptResult:
+        """``language`` ("en", ...) skips language detection; None: the model's default or detection."""
+        ...
 
 
 @runtime_checkable

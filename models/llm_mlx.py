@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from models._chat_common import has_vision, piece_from, read_config, text_messages
-from models.base import ChatRequest, ModelError, ModelFolder, ModelInfo, Role, TokenPiece
+from models._chat_common import PREFILL_CHUNK, cast_for_device, eval_cache, has_vision, piece_from, read_config
+from models._chat_common import text_messages
+from models.base import (
+    ChatRequest,
+    EncodedPrompt,
+    ModelError,
+    ModelFolder,
+    ModelInfo,
+    Role,
+    SamplingParams,
+    TokenPiece,
+)
 from models.registry import register
 
 
@@ -37,6 +47,7 @@ class MlxLmChat:
             model, tokenizer = mlx_lm.load(str(folder.path))
         except (ValueError, FileNotFoundError) as exc:
             raise ModelError(f"Could not load {model_id} with mlx-lm: {exc}") from exc
+        cast_for_device(model)
         return cls(model, tokenizer, model_id)
 
     @property
@@ -51,16 +62,36 @@ class MlxLmChat:
     def prompt_tokens(self, request: ChatRequest) -> list[int]:
         return list(self.tokenizer.apply_chat_template(text_messages(request.messages), add_generation_prompt=True))
 
+    def encode(self, request: ChatRequest) -> EncodedPrompt:
+        return EncodedPrompt(tuple(self.prompt_tokens(request)))
+
+    def prefill(self, prompt: EncodedPrompt, prompt_cache: list[Any], start: int, end: int) -> None:
+        import mlx.core as mx
+
+        for a in range(start, end, PREFILL_CHUNK):
+            self.model(mx.array(prompt.tokens[a:min(end, a + PREFILL_CHUNK)])[None], cache=prompt_cache)
+            eval_cache(prompt_cache)
+
+    def position_state(self) -> Any:
+        return None
+
+    def set_position_state(self, state: Any) -> None:
+        pass
+
     def stream(self, request: ChatRequest, prompt_cache: list[Any]) -> Iterator[TokenPiece]:
+        return self.generate(self.encode(request), prompt_cache, 0, request.sampling)
+
+    def generate(self, prompt: EncodedPrompt, prompt_cache: list[Any], start: int,
+                 sampling: SamplingParams) -> Iterator[TokenPiece]:
         import mlx_lm
         from mlx_lm.sample_utils import make_sampler
 
-        s = request.sampling
+        s = sampling
         sampler = make_sampler(temp=s.temperature, top_p=s.top_p if s.top_p < 1.0 else 0.0)
         for result in mlx_lm.stream_generate(
             self.model,
             self.tokenizer,
-            self.prompt_tokens(request),
+            list(prompt.tokens[start:]),
             max_tokens=s.max_tokens,
             sampler=sampler,
             prompt_cache=prompt_cache,

@@ -104,33 +104,34 @@ class MlxAudioSTT:
     def sample_rate(self) -> int:
         return SAMPLE_RATE
 
-    def transcribe(self, pcm: np.ndarray, sample_rate: int) -> TranscriptResult:
+    def transcribe(self, pcm: np.ndarray, sample_rate: int, language: str | None = None) -> TranscriptResult:
+        """``language`` (e.g. "en") skips Whisper's language detection; None uses the folder's or detects."""
         x = _to_16k(pcm, sample_rate)
         if len(x) < SAMPLE_RATE // 50:  # under 20 ms: nothing to hear
-            return TranscriptResult("", self.language)
+            return TranscriptResult("", language or self.language)
         try:
             if self.family == "whisper":
-                return self._whisper(x)
+                return self._whisper(x, language or self.language)
             return self._parakeet(x)
         except ModelError:
             raise
         except Exception as e:
             raise ModelError(f"Speech-to-text failed on {len(x) / SAMPLE_RATE:.1f} s of audio: {e}") from e
 
-    def _whisper(self, x: np.ndarray) -> TranscriptResult:
+    def _whisper(self, x: np.ndarray, language: str | None) -> TranscriptResult:
         import mlx.core as mx
 
         m = self._model
         out = m.generate(
             x,
-            language=self.language,
+            language=language,
             temperature=WHISPER_TEMPERATURES,
             return_timestamps=False,
             condition_on_previous_text=False,
             fp16=m.dtype == mx.float16,
             verbose=None,
         )
-        return TranscriptResult(str(out.text).strip(), getattr(out, "language", None) or self.language)
+        return TranscriptResult(str(out.text).strip(), getattr(out, "language", None) or language)
 
     def _parakeet(self, x: np.ndarray) -> TranscriptResult:
         import mlx.core as mx

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from models._chat_common import has_vision, pil_image, piece_from, read_config
-from models.base import ChatMessage, ChatRequest, ModelError, ModelFolder, ModelInfo, Role, Speaker, TokenPiece
+from models._chat_common import PREFILL_CHUNK, cast_for_device, eval_cache, has_vision, pil_image, piece_from
+from models._chat_common import read_config
+from models.base import (
+    ChatMessage,
+    ChatRequest,
+    EncodedPrompt,
+    ModelError,
+    ModelFolder,
+    ModelInfo,
+    Role,
+    SamplingParams,
+    Speaker,
+    TokenPiece,
+)
 from models.registry import register
 
 
@@ -50,6 +62,7 @@ class MlxVlmChat:
             model, processor = load(str(folder.path))
         except (ValueError, FileNotFoundError) as exc:
             raise ModelError(f"Could not load {model_id} with mlx-vlm: {exc}") from exc
+        cast_for_device(model)
         return cls(model, processor, model_id)
 
     @property
@@ -62,22 +75,76 @@ class MlxVlmChat:
         return make_prompt_cache(self.model.language_model)
 
     def stream(self, request: ChatRequest, prompt_cache: list[Any]) -> Iterator[TokenPiece]:
-        from mlx_vlm.generate import stream_generate
+        self.set_position_state(None)
+        return self.generate(self.encode(request), prompt_cache, 0, request.sampling)
+
+    def encode(self, request: ChatRequest) -> EncodedPrompt:
         from mlx_vlm.prompt_utils import apply_chat_template
+        from mlx_vlm.utils import prepare_inputs, should_add_special_tokens
 
         images = [pil_image(img) for m in request.messages for img in m.images if m.speaker is Speaker.USER]
         prompt = apply_chat_template(
             self.processor, self.model.config, vlm_messages(request.messages), num_images=len(images)
         )
-        s = request.sampling
+        config = self.model.config
+        inputs = prepare_inputs(
+            self.processor, images=images or None, prompts=prompt,
+            image_token_index=getattr(config, "image_token_index", None),
+            add_special_tokens=should_add_special_tokens(config.model_type, self.processor),
+        )
+        tokens = tuple(int(t) for t in inputs["input_ids"].flatten().tolist())
+        if not images:
+            return EncodedPrompt(tokens)
+        media = {getattr(config, "image_token_index", None), getattr(config, "image_token_id", None)} - {None}
+        first = next((i for i, t in enumerate(tokens) if t in media), 0)
+        return EncodedPrompt(tokens, media_start=first, inputs=dict(inputs))
+
+    def prefill(self, prompt: EncodedPrompt, prompt_cache: list[Any], start: int, end: int) -> None:
+        import mlx.core as mx
+
+        if start == 0:
+            self.set_position_state(None)
+        for a in range(start, end, PREFILL_CHUNK):
+            self.model.language_model(mx.array(prompt.tokens[a:min(end, a + PREFILL_CHUNK)])[None], cache=prompt_cache)
+            eval_cache(prompt_cache)
+
+    def position_state(self) -> Any:
+        """Qwen-VL keeps its mRoPE offset on the model: one integer (0 for a text-only prompt), or None."""
+        deltas = getattr(self.model.language_model, "_rope_deltas", None)
+        return None if deltas is None else int(deltas.reshape(-1)[0].item())
+
+    def set_position_state(self, state: Any) -> None:
+        import mlx.core as mx
+
+        lm = self.model.language_model
+        if not hasattr(lm, "_rope_deltas"):
+            return
+        if state is None:
+            lm._rope_deltas, lm._position_ids = None, None
+        else:  # continuing from a filled cache: positions = cache offset + delta (a 3-axis placeholder keeps mRoPE)
+            lm._rope_deltas = mx.array([[int(state)]], dtype=mx.int32)
+            lm._position_ids = mx.zeros((3, 1, 1), dtype=mx.int32)
+
+    def generate(self, prompt: EncodedPrompt, prompt_cache: list[Any], start: int,
+                 sampling: SamplingParams) -> Iterator[TokenPiece]:
+        """From ``start`` (the cache holds the tokens before it): a text-only continuation feeds token ids; a prompt
+        with images is fed whole with its pixels (``start`` must then be 0)."""
+        import mlx.core as mx
+        from mlx_vlm.generate import stream_generate
+
+        if prompt.media_start is not None and start <= prompt.media_start:
+            if start:
+                raise ModelError("Internal error: a prompt with new images must be fed from its start.")
+            extra = {k: v for k, v in prompt.inputs.items() if k not in ("input_ids", "pixel_values", "attention_mask")}
+            feed = dict(input_ids=prompt.inputs["input_ids"], pixel_values=prompt.inputs.get("pixel_values"),
+                        mask=prompt.inputs.get("attention_mask"), **extra)
+        else:
+            if start == 0:
+                self.set_position_state(None)
+            feed = dict(input_ids=mx.array(prompt.tokens[start:])[None])
+        s = sampling
         for result in stream_generate(
-            self.model,
-            self.processor,
-            prompt,
-            image=images or None,
-            max_tokens=s.max_tokens,
-            temperature=s.temperature,
-            top_p=s.top_p,
-            prompt_cache=prompt_cache,
+            self.model, self.processor, "", max_tokens=s.max_tokens, temperature=s.temperature, top_p=s.top_p,
+            prompt_cache=prompt_cache, **feed,
         ):
             yield piece_from(result)

@@ -18,6 +18,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def _private_hearth_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real user's settings, models or conversations (a test may set its own)."""
+    if "HEARTH_HOME" not in os.environ or os.environ["HEARTH_HOME"].startswith(str(tmp_path_factory.getbasetemp())):
+        monkeypatch.setenv("HEARTH_HOME", str(tmp_path_factory.mktemp("home")))
+
+
 @pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where tiny models are built; HEARTH_TINY_DIR reuses a folder across runs."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from app.config import paths
+from app.conversations.transcript import DEFAULT_SYSTEM
 from kvcache.config import KVQuantConfig
 
 _KV_DEFAULT = KVQuantConfig()  # the cache's measured default is the settings' default
@@ -52,6 +53,7 @@ class AudioSettings:
     vad_sensitivity: float = field(default=0.5, **_range(0.0, 1.0))
     end_pause_ms: int = field(default=700, **_range(200, 3000))
     echo_cancellation: bool = True
+    stt_language: str = ""  # e.g. "en": skips language detection (seconds per utterance on a CPU); "" = detect
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,12 @@ class MemorySettings:
 
 
 @dataclass(frozen=True)
+class ConversationSettings:
+    system_prompt: str = DEFAULT_SYSTEM  # a conversation may carry its own
+    resume_last: bool = True  # the app and `hearth chat` continue the last conversation
+
+
+@dataclass(frozen=True)
 class UiSettings:
     large_text: bool = False
     high_contrast: bool = False
@@ -81,6 +89,7 @@ class Settings:
     audio: AudioSettings = AudioSettings()
     voice: VoiceSettings = VoiceSettings()
     memory: MemorySettings = MemorySettings()
+    conversation: ConversationSettings = ConversationSettings()
     ui: UiSettings = UiSettings()
 
 

@@ -25,11 +25,18 @@ class Transcript:
     messages: tuple[ChatMessage, ...] = ()
     system: str = DEFAULT_SYSTEM
 
-    def with_user(self, text: str, images: tuple[ImageInput, ...] = ()) -> "Transcript":
-        return replace(self, messages=self.messages + (ChatMessage(Speaker.USER, text, images),))
+    def with_user(self, text: str, images: tuple[ImageInput, ...] = (), message_id: str = "") -> "Transcript":
+        return self.with_message(ChatMessage(Speaker.USER, text, images, message_id))
 
-    def with_reply(self, text: str) -> "Transcript":
-        return replace(self, messages=self.messages + (ChatMessage(Speaker.ASSISTANT, text),))
+    def with_reply(self, text: str, message_id: str = "") -> "Transcript":
+        return self.with_message(ChatMessage(Speaker.ASSISTANT, text, message_id=message_id))
+
+    def with_message(self, message: ChatMessage) -> "Transcript":
+        return replace(self, messages=self.messages + (message,))
+
+    @property
+    def last(self) -> ChatMessage:
+        return self.messages[-1]
 
     def cleared(self) -> "Transcript":
         return replace(self, messages=())
@@ -44,10 +51,15 @@ class Transcript:
         return ChatRequest(system + messages, sampling)
 
     def trimmed(self, max_tokens: int) -> tuple["Transcript", int]:
-        """Drop the oldest whole messages until the estimate fits (never cutting inside a message and never the
-        newest one); returns the new transcript and how many messages were dropped."""
+        """When the estimate outgrows ``max_tokens``, drop the oldest whole messages down to three quarters of it
+        (never cutting inside a message and never the newest one), so that the prompt cache is rebuilt once in a
+        while, not on every turn; returns the new transcript and how many messages were dropped."""
         messages = self.messages
         budget = max_tokens - len(self.system) // CHARS_PER_TOKEN
-        while len(messages) > 1 and sum(estimate_tokens(m) for m in messages) > budget:
+        total = sum(estimate_tokens(m) for m in messages)
+        if total <= budget:
+            return self, 0
+        while len(messages) > 1 and total > budget * 3 // 4:
+            total -= estimate_tokens(messages[0])
             messages = messages[1:]
         return replace(self, messages=messages), len(self.messages) - len(messages)

@@ -18,7 +18,8 @@ from app.engine.messages import (
     Transcribe,
     TranscriptEvent,
 )
-from models.base import ChatModel, ChatRequest, ModelError, Role, SpeechToText, TextToSpeech, TokenPiece
+from app.engine.live_cache import LiveCache
+from models.base import PREFILL_CHUNK, ChatModel, ChatRequest, ModelError, Role, SpeechToText, TextToSpeech, TokenPiece
 
 CHAT_ROLES = (Role.VLM, Role.LLM)
 
@@ -88,20 +89,48 @@ def cache_tokens_and_bytes(cache: list[Any]) -> tuple[int, int]:
 
 
 class GenerationJob:
-    """One reply being generated; ``step()`` advances it by exactly one token."""
+    """One reply being generated over a conversation's live cache; ``step()`` advances it by one prefill chunk
+    (only the tokens the cache does not hold yet) or one generated token."""
 
-    def __init__(self, turn_id: int, model: ChatModel, request: ChatRequest, cache: list[Any]) -> None:
+    def __init__(self, turn_id: int, model: ChatModel, request: ChatRequest, live: LiveCache) -> None:
         self.turn_id = turn_id
-        self.cache = cache
+        self.live = live
         self.done = False
-        self._pieces: Iterator[TokenPiece] = model.stream(request, cache)
+        self._model, self._sampling = model, request.sampling
         self._t0 = time.perf_counter()
+        self.prompt = model.encode(request)
+        rebuilds = live.rebuilds
+        self.reused = live.prepare(self.prompt)
+        self._rebuilt = live.rebuilds > rebuilds
+        self._at = self.reused
+        end = len(self.prompt.tokens) - 1
+        media = self.prompt.media_start
+        self._end = end if media is None or self.reused > media else self.reused  # pixels: fed whole by generate
+        self._pieces: Iterator[TokenPiece] | None = None
         self._ttft: float | None = None
         self._text: list[str] = []
-        self._count = 0
+        self._generated: list[int] = []
         self._last: TokenPiece | None = None
 
+    @property
+    def cache(self) -> list[Any]:
+        return self.live.layers
+
     def step(self) -> list[Any]:
+        if self._at < self._end:
+            b = min(self._end, self._at + PREFILL_CHUNK)
+            self._model.prefill(self.prompt, self.live.layers, self._at, b)
+            self._at = b
+            self.live.fed(self.prompt.tokens[:b])
+            if b == self._end and self.live.needs_snapshots:
+                self.live.take_snapshot()
+            return []
+        if self._pieces is None:
+            self._pieces = self._model.generate(self.prompt, self.live.layers, self._at, self._sampling)
+        return self._next_token()
+
+    def _next_token(self) -> list[Any]:
+        assert self._pieces is not None
         try:
             piece = next(self._pieces)
         except StopIteration:
@@ -110,42 +139,54 @@ class GenerationJob:
         if self._ttft is None:
             self._ttft = time.perf_counter() - self._t0
         self._last = piece
-        self._count += 1
+        self._generated.append(piece.token)
         events: list[Any] = []
         if piece.text:
             self._text.append(piece.text)
-            events.append(TextDelta(self.turn_id, piece.text, self._count - 1))
+            events.append(TextDelta(self.turn_id, piece.text, len(self._generated) - 1))
         if piece.finish_reason is not None:
             self.close()
             events.append(self._finish(piece.finish_reason))
         return events
 
     def close(self) -> None:
-        """Finish the library's generator here, on the engine thread (its cleanup runs MLX code)."""
+        """Finish the library's generator here, on the engine thread (its cleanup runs MLX code), and record what
+        the cache now holds (a cancelled reply's tokens stay until the next turn rewinds them)."""
+        if self.done:
+            return
         self.done = True
         close = getattr(self._pieces, "close", None)
         if close is not None:
             close()
+        self.live.fed(self.prompt.tokens[: self._at] if self._pieces is None
+                      else self.prompt.tokens + tuple(self._generated))
+
+    def fail(self) -> None:
+        """The generation raised: the cache may be half-updated, so it starts over next turn."""
+        self.done = True
+        self.live.invalidate()
 
     def _finish(self, reason: str) -> GenerationDone:
         last = self._last
         tokens, nbytes = cache_tokens_and_bytes(self.cache)
         stats = GenerationStats(
-            prompt_tokens=last.prompt_tokens if last else 0,
-            generated_tokens=self._count,
+            prompt_tokens=len(self.prompt.tokens),
+            generated_tokens=len(self._generated),
             time_to_first_token_s=self._ttft or 0.0,
             tokens_per_second=last.generation_tps if last else 0.0,
             prompt_tokens_per_second=last.prompt_tps if last else 0.0,
             peak_memory_gb=last.peak_memory_gb if last else 0.0,
             kv_tokens=tokens,
             kv_bytes=nbytes,
+            reused_tokens=self.reused,
+            rebuilt_cache=self._rebuilt,
         )
         return GenerationDone(self.turn_id, "".join(self._text), stats, reason)
 
 
 def run_transcription(stt: SpeechToText, req: Transcribe) -> TranscriptEvent:
     pcm = np.asarray(req.pcm, dtype=np.float32)
-    result = stt.transcribe(pcm, req.sample_rate)
+    result = stt.transcribe(pcm, req.sample_rate, req.language) if req.language else stt.transcribe(pcm, req.sample_rate)
     return TranscriptEvent(req.turn_id, result.text.strip(), req.partial, len(pcm) / float(req.sample_rate))
 
 

@@ -25,6 +25,19 @@ class ContextBudget:
     tokens: int  # what fits with the configured cache
     bf16_tokens: int
     label: str  # "K4/V3-bit" or "bf16"
+    model_context: int | None = None  # the context length the model was trained for (its config)
+
+    @property
+    def usable(self) -> int:
+        """The history bound: the smaller of the model's own context and what the KV budget holds."""
+        return min(self.tokens, self.model_context) if self.model_context else self.tokens
+
+
+def model_context_length(config: dict[str, Any]) -> int | None:
+    """``max_position_embeddings`` of the (text) config, or None when the config does not say."""
+    text = config.get("text_config") or config.get("language_config") or config
+    value = text.get("max_position_embeddings", config.get("max_position_embeddings"))
+    return int(value) if isinstance(value, (int, float)) and value > 0 else None
 
 
 def total_memory_bytes() -> int:
@@ -51,7 +64,8 @@ def context_budget(store: ModelStore, model: str, key_bits: float, value_bits: f
     from kvcache.budget import bytes_per_token, geometry_from_config, max_context
     from kvcache.config import KVQuantConfig
 
-    geom = geometry_from_config(_model_config(store, model))
+    config = _model_config(store, model)
+    geom = geometry_from_config(config)
     setting = KVQuantConfig(key_bits=key_bits, value_bits=value_bits) if compress else None
     entry = catalog.lookup(model)
     budget = gpu_budget_bytes(total_memory_bytes(), int((entry.size_gb if entry else 3.0) * 1e9))
@@ -59,6 +73,7 @@ def context_budget(store: ModelStore, model: str, key_bits: float, value_bits: f
         model, budget, bytes_per_token(geom, setting), bytes_per_token(geom, None),
         max_context(geom, budget, setting), max_context(geom, budget, None),
         f"K{key_bits:g}/V{value_bits:g}-bit" if compress else "bf16",
+        model_context_length(config) or (262144 if config is QWEN35_4B else None),
     )
 
 

@@ -51,6 +51,7 @@ class LoadModel:
 class Generate:
     turn_id: int
     request: ChatRequest
+    conversation_id: str = ""  # whose live prompt cache to continue ("" = a one-off request, fresh cache)
     priority: Priority = Priority.GENERATE
 
 
@@ -60,6 +61,7 @@ class Transcribe:
     pcm: np.ndarray = field(repr=False, compare=False)  # mono float32
     sample_rate: int = 16000
     partial: bool = False
+    language: str | None = None  # skip language detection ("en", ...)
 
     @property
     def priority(self) -> Priority:
@@ -74,6 +76,26 @@ class Synthesize:
     voice: str | None = None
     speed: float = 1.0
     priority: Priority = Priority.TTS
+
+
+@dataclass(frozen=True)
+class SaveCache:
+    """Write the conversation's live prompt cache to ``path`` (atomically), if the engine holds one."""
+
+    conversation_id: str
+    path: str
+    turn_id: int = NO_TURN
+    priority: Priority = Priority.CONTROL  # before a Shutdown submitted after it (same priority: first come first)
+
+
+@dataclass(frozen=True)
+class LoadCache:
+    """Make the snapshot at ``path`` the conversation's live cache, if it was saved for the loaded model."""
+
+    conversation_id: str
+    path: str
+    turn_id: int = NO_TURN
+    priority: Priority = Priority.GENERATE  # after the model load queued before it
 
 
 @dataclass(frozen=True)
@@ -121,6 +143,12 @@ class GenerationStats:
     peak_memory_gb: float
     kv_tokens: int = 0  # tokens held by the prompt cache after the reply
     kv_bytes: int = 0  # bytes of the prompt cache (all layers, compressed or not)
+    reused_tokens: int = 0  # prompt tokens the live cache already held (not fed again)
+    rebuilt_cache: bool = False  # the live cache could not be reused and was rebuilt from the transcript
+
+    @property
+    def fed_tokens(self) -> int:
+        return self.prompt_tokens - self.reused_tokens
 
 
 @dataclass(frozen=True)
@@ -168,11 +196,35 @@ class ErrorEvent:
 
 
 @dataclass(frozen=True)
+class CacheSaved:
+    conversation_id: str
+    path: str
+    tokens: int
+    nbytes: int
+    seconds: float
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class CacheRestored:
+    """``ok``: the snapshot is the live cache now (no prefill needed); else ``reason`` says why it was not used and
+    the next turn re-reads the transcript."""
+
+    conversation_id: str
+    ok: bool
+    tokens: int = 0
+    seconds: float = 0.0
+    reason: str = ""
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
 class EngineStopped:
     t: float = field(default_factory=now)
 
 
-EngineRequest = LoadModel | Generate | Transcribe | Synthesize | Cancel | Shutdown
+EngineRequest = LoadModel | Generate | Transcribe | Synthesize | SaveCache | LoadCache | Cancel | Shutdown
 EngineEvent = (
-    ModelLoaded | TextDelta | GenerationDone | TranscriptEvent | AudioChunk | Cancelled | ErrorEvent | EngineStopped
+    ModelLoaded | TextDelta | GenerationDone | TranscriptEvent | AudioChunk | CacheSaved | CacheRestored | Cancelled
+    | ErrorEvent | EngineStopped
 )

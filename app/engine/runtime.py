@@ -40,6 +40,7 @@ def compressed_cache_factory(settings: Settings) -> CacheFactory:
             log.warning("KV cache stays uncompressed for %s: %s", model.info.model_id, exc)
             return cache
 
+    factory.label = config.label  # type: ignore[attr-defined] - part of saved caches' fingerprint
     return factory
 
 

@@ -23,18 +23,23 @@ from app.engine.messages import (
     EngineStopped,
     ErrorEvent,
     Generate,
+    LoadCache,
     LoadModel,
     Priority,
+    SaveCache,
     Shutdown,
     Synthesize,
     Transcribe,
 )
-from app.engine.jobs import GenerationJob, ModelSlots, load_into, run_synthesis, run_transcription
+from app.engine.jobs import CHAT_ROLES, GenerationJob, ModelSlots, load_into, run_synthesis, run_transcription
+from app.engine.live_cache import LiveCache
+from app.engine.snapshots import load_live, save_live
 from models.base import ChatModel, ModelError, Role
 
 log = logging.getLogger(__name__)
 
 Sink = Callable[[EngineEvent], None]
+MAX_LIVE = 2  # live prompt caches kept in memory (the current conversation and the one before)
 CacheFactory = Callable[[ChatModel], list[Any]]
 
 
@@ -52,11 +57,13 @@ class Engine:
         self._sink = sink
         self._slots = ModelSlots(loader)
         self._cache_factory = cache_factory
+        self._cache_label = str(getattr(cache_factory, "label", "plain"))
         self._heap: list[tuple[int, int, EngineRequest]] = []
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self._cancelled: set[int] = set()
         self._job: GenerationJob | None = None
+        self._live: dict[str, LiveCache] = {}  # conversation id -> its live prompt cache (most recent last)
         self._running = False
         self._thread = threading.Thread(target=self._run, name="hearth-engine", daemon=True)
         self._handlers: dict[type, Callable[[Any], None]] = {
@@ -64,6 +71,8 @@ class Engine:
             Generate: self._on_generate,
             Transcribe: self._on_transcribe,
             Synthesize: self._on_synthesize,
+            SaveCache: self._on_save_cache,
+            LoadCache: self._on_load_cache,
             Cancel: self._on_cancel,
             Shutdown: self._on_shutdown,
         }
@@ -147,7 +156,7 @@ class Engine:
             log.exception("generation failed")
             msg = str(exc) if isinstance(exc, ModelError) else f"Generation failed: {exc}"
             self._sink(ErrorEvent(msg, turn_id=job.turn_id, detail=traceback.format_exc()))
-            job.done = True
+            job.fail()
         if job.done:
             self._drop_job()
 
@@ -158,11 +167,33 @@ class Engine:
 
     # ---------------------------------------------------------------------------------------------- handlers
     def _on_load(self, req: LoadModel) -> None:
+        if req.role in CHAT_ROLES:
+            self._live.clear()  # another model: conversations are prefilled again from their transcripts
         self._sink(load_into(self._slots, req))
+
+    def live_cache(self, conversation_id: str) -> LiveCache:
+        """The conversation's live cache (engine thread), made on first use; at most MAX_LIVE are kept."""
+        model = self._slots.chat()
+        live = self._live.pop(conversation_id, None) if conversation_id else None
+        if live is None or live.model is not model:
+            live = LiveCache(model, self._cache_factory)
+        if conversation_id:
+            self._live[conversation_id] = live
+            while len(self._live) > MAX_LIVE:
+                self._live.pop(next(iter(self._live)))
+        return live
 
     def _on_generate(self, req: Generate) -> None:
         model = self._slots.chat()
-        self._job = GenerationJob(req.turn_id, model, req.request, self._cache_factory(model))
+        self._job = GenerationJob(req.turn_id, model, req.request, self.live_cache(req.conversation_id))
+
+    def _on_save_cache(self, req: SaveCache) -> None:
+        live = self._live.get(req.conversation_id)
+        if live is not None and live.tokens and (self._job is None or self._job.live is not live):
+            self._sink(save_live(live, req, self._cache_label))
+
+    def _on_load_cache(self, req: LoadCache) -> None:
+        self._sink(load_live(self.live_cache(req.conversation_id), req, self._cache_label))
 
     def _on_transcribe(self, req: Transcribe) -> None:
         self._sink(run_transcription(self._slots.stt(), req))

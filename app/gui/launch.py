@@ -17,7 +17,6 @@ from app.gui.main_window import MainWindow
 from app.gui.preview_panel import SharedFrame
 from app.gui.theme import apply_theme
 from app.config.settings import ListenMode, Settings, load_settings, save_settings
-from models.base import Role
 
 Sink = Callable[[object], None]
 SessionFactory = Callable[[Settings, Sink, SharedFrame], SessionPort]
@@ -85,24 +84,16 @@ class StartWith:
 
 
 def real_session(settings: Settings, sink: Sink, frames: SharedFrame, ports: VoicePorts | None = None) -> SessionPort:
-    """The voice loop over the engine; the preview is its frame source; voice ports from the devices."""
-    from app.speech.segmenter import cut_clauses
-    from app.loop.machine import LoopConfig
-    from app.engine.messages import LoadModel
-    from app.engine.runtime import budget_for, make_engine
-    from app.loop.session import Session
+    """The shared session (app/loop/builder.py) over the devices' voice ports; the preview is its frame source; the
+    window reopens the last conversation (setting ``conversation.resume_last``)."""
+    from app.loop.book import ConversationChoice, Start
+    from app.loop.builder import Ports, SessionSpec, build_session
 
     ports = live_voice(settings, sink) if ports is None else ports
-    config = LoopConfig(hands_free=settings.audio.mode is ListenMode.HANDS_FREE, voice=settings.voice.voice,
-                        speed=settings.voice.speed)
-    session = Session(lambda post: make_engine(post, settings), sink, cut_clauses, config,
-                      audio_out=ports.audio_out, hearing=ports.hearing, frames=frames, budget_for=budget_for(settings))
-    loads = [LoadModel(Role.VLM, settings.models.chat)]
-    if ports.hearing is not None:
-        loads.append(LoadModel(Role.STT, settings.models.stt))
-    if ports.audio_out is not None:
-        loads.append(LoadModel(Role.TTS, settings.models.tts))
-    return StartWith(session, tuple(loads))
+    choice = ConversationChoice(Start.LATEST if settings.conversation.resume_last else Start.NEW)
+    spec = SessionSpec(hands_free=settings.audio.mode is ListenMode.HANDS_FREE, choice=choice)
+    session, loads = build_session(settings, sink, Ports(ports.hearing, ports.audio_out, frames), spec)
+    return StartWith(session, loads)
 
 
 def make_session(factory: SessionFactory, settings: Settings, bridge: Bridge,

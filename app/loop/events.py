@@ -9,7 +9,8 @@ import enum
 from dataclasses import dataclass, field
 
 from app.engine.messages import now
-from models.base import ImageInput, Role
+from app.conversations.store import ConversationInfo
+from models.base import ChatMessage, ImageInput, Role
 
 
 class LoopState(enum.Enum):
@@ -56,6 +57,26 @@ class UserSaid:
     turn_id: int
     text: str
     images: tuple[ImageInput, ...] = ()
+    message_id: str = ""
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class InputIgnored:
+    """A user input ended without a reply (empty transcript, Hearth's own echo, a backchannel): the turn is over."""
+
+    turn_id: int
+    reason: str
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class ReplyRecorded:
+    """A reply (whole, heard part, or what came before a failure) entered the history under ``message_id``."""
+
+    turn_id: int
+    message_id: str
+    text: str
     t: float = field(default_factory=now)
 
 
@@ -131,3 +152,47 @@ class StopReply:
 class SwapModel:
     role: Role
     model_id: str
+
+
+# ------------------------------------------------------------------------------------------- conversations
+@dataclass(frozen=True)
+class NewConversation:
+    system: str = ""  # its own system prompt ("" = the default)
+
+
+@dataclass(frozen=True)
+class OpenConversation:
+    conversation_id: str
+
+
+@dataclass(frozen=True)
+class RenameConversation:
+    conversation_id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class DeleteConversation:
+    conversation_id: str
+
+
+@dataclass(frozen=True)
+class ListConversations:
+    pass
+
+
+@dataclass(frozen=True)
+class ConversationOpened:
+    """The session now continues this conversation; ``messages`` is its history as saved."""
+
+    info: ConversationInfo
+    messages: tuple[ChatMessage, ...]
+    problems: tuple[str, ...] = ()
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class ConversationList:
+    items: tuple[ConversationInfo, ...]
+    current: str = ""
+    t: float = field(default_factory=now)

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from app.engine.messages import AudioChunk, ErrorEvent, Generate, GenerationDone, ModelLoaded, Synthesize, TextDelta, Transcribe
 from app.engine.messages import TranscriptEvent, now
+from app.conversations.transcript import Transcript
 from app.loop.vocabulary import (  # noqa: F401 - the loop's vocabulary, importable from here too
     CancelTurn,
     ClauseCutter,
@@ -27,11 +28,14 @@ from app.loop.vocabulary import (  # noqa: F401 - the loop's vocabulary, importa
     PlaybackFinished,
     PlaybackFlushed,
     Publish,
+    Record,
     SpeechBegan,
     Submit,
     UserInput,
 )
-from app.loop.events import LoopState, Notice, ReplyHeard, Stage, StateChanged, UserSaid
+from app.conversations.store import new_message_id
+from app.loop.events import InputIgnored, LoopState, Notice, ReplyHeard, ReplyRecorded, Stage, StateChanged, UserSaid
+from models.base import ChatMessage, Speaker
 from app.loop.turn import SpokenClause, Turn, heard_text
 
 BACKCHANNELS = frozenset({"ok", "okay", "mm", "mhm", "mm-hm", "mm hm", "uh-huh", "uh huh", "yeah", "yes", "right",
@@ -94,13 +98,13 @@ def on_partial(loop: Loop, ev: PartialSpeech, cut: ClauseCutter) -> tuple[Loop, 
         loop, cmds = on_interrupt(loop, Interrupt(), cut)
     if loop.partial_pending:
         return loop, cmds
-    request = Transcribe(loop.stt_turn or 0, ev.pcm, ev.sample_rate, partial=True)
+    request = Transcribe(loop.stt_turn or 0, ev.pcm, ev.sample_rate, partial=True, language=loop.config.stt_language)
     return replace(loop, partial_pending=True), cmds + [Submit(request)]
 
 
 def on_heard(loop: Loop, ev: HeardSpeech, cut: ClauseCutter) -> tuple[Loop, Commands]:
     loop = _with_stt_turn(loop)
-    cmds: Commands = [Submit(Transcribe(loop.stt_turn or 0, ev.pcm, ev.sample_rate))]
+    cmds: Commands = [Submit(Transcribe(loop.stt_turn or 0, ev.pcm, ev.sample_rate, language=loop.config.stt_language))]
     loop = replace(loop, stt_end=ev.t_end)
     if loop.turn is None:
         loop = _phase(loop, LoopState.TRANSCRIBING, cmds)
@@ -124,6 +128,7 @@ def on_transcript(loop: Loop, ev: TranscriptEvent, cut: ClauseCutter) -> tuple[L
         return replace(loop, partial_pending=False), cmds
     if not ev.text.strip():
         loop = replace(loop, stt_turn=None)
+        cmds.append(Publish(InputIgnored(ev.turn_id, "nothing was heard")))
         if loop.turn is None:
             loop = _phase(loop, loop.resting, cmds)
     return loop, cmds
@@ -135,11 +140,12 @@ def on_user_input(loop: Loop, ev: UserInput, cut: ClauseCutter) -> tuple[Loop, C
     spoken_end = loop.stt_end if ev.spoken_turn is not None else None
     loop = replace(loop, stt_turn=None)
     if ev.spoken_turn is not None and is_own_echo(ev.text, loop.recent_speech):
-        cmds: Commands = []
+        cmds: Commands = [Publish(InputIgnored(ev.spoken_turn, "Hearth's own voice"))]
         return (loop if loop.turn else _phase(loop, loop.resting, cmds)), cmds
     if loop.turn is not None:
         if ev.spoken_turn is not None and is_backchannel(ev.text) and not loop.config.interrupt_on_backchannel:
-            return loop, [Publish(Notice(f"Heard “{ev.text}” — carrying on."))]
+            return loop, [Publish(Notice(f"Heard “{ev.text}” — carrying on.")),
+                          Publish(InputIgnored(ev.spoken_turn, "a backchannel"))]
         return on_interrupt(loop, Interrupt(then=ev), cut)
     return _start_turn(loop, ev, spoken_end)
 
@@ -148,14 +154,16 @@ def _start_turn(loop: Loop, ev: UserInput, spoken_end: float | None) -> tuple[Lo
     images = ev.images
     if ev.frame is not None and (loop.config.always_look or wants_frame(ev.text)):
         images = images + (ev.frame,)
-    turn = Turn(loop.next_id, ev.text, images)
+    turn = Turn(loop.next_id, new_message_id(), ev.text, images)
     if spoken_end is not None:
         turn = turn.mark(Stage.END_OF_SPEECH, spoken_end).mark(Stage.FINAL_TRANSCRIPT, now())
-    history, dropped = loop.history.with_user(ev.text, images).trimmed(loop.config.max_history_tokens)
-    cmds: Commands = [Publish(UserSaid(turn.turn_id, ev.text, images))]
+    message = ChatMessage(Speaker.USER, ev.text, images, new_message_id())
+    history, dropped = loop.history.with_message(message).trimmed(loop.config.max_history_tokens)
+    cmds: Commands = [Publish(UserSaid(turn.turn_id, ev.text, images, message.message_id)), Record(message)]
     if dropped:
-        cmds.append(Publish(Notice(f"The conversation is long: the oldest {dropped} messages were set aside.")))
-    cmds.append(Submit(Generate(turn.turn_id, history.request(loop.config.sampling))))
+        cmds.append(Publish(Notice(f"The conversation is long: the oldest {dropped} messages were set aside "
+                                   "(they stay in the saved conversation).")))
+    cmds.append(Submit(Generate(turn.turn_id, history.request(loop.config.sampling), loop.conversation_id)))
     loop = replace(loop, turn=turn, history=history, next_id=loop.next_id + 1)
     return _phase(loop, LoopState.THINKING, cmds), cmds
 
@@ -230,10 +238,19 @@ def _finish(loop: Loop, cmds: Commands, t: float) -> tuple[Loop, Commands]:
     turn = loop.turn
     assert turn is not None
     turn = turn.mark(Stage.REPLY_DONE, t)
-    loop = replace(loop, turn=None, history=loop.history.with_reply(turn.reply))
+    loop = replace(loop, turn=None, history=_with_reply(loop, turn, turn.reply, cmds))
     loop = _phase(loop, LoopState.TRANSCRIBING if loop.stt_turn else loop.resting, cmds)
     cmds.append(Publish(turn.timeline()))
     return loop, cmds
+
+
+def _with_reply(loop: Loop, turn: Turn, text: str, cmds: Commands) -> Transcript:
+    """The history with this turn's reply (or the part of it that stands) recorded under the reply's id."""
+    if not text:
+        return loop.history
+    message = ChatMessage(Speaker.ASSISTANT, text, message_id=turn.reply_id)
+    cmds.extend([Record(message), Publish(ReplyRecorded(turn.turn_id, turn.reply_id, text))])
+    return loop.history.with_message(message)
 
 
 def on_interrupt(loop: Loop, ev: Interrupt, cut: ClauseCutter) -> tuple[Loop, Commands]:
@@ -250,7 +267,7 @@ def on_flushed(loop: Loop, ev: PlaybackFlushed, cut: ClauseCutter) -> tuple[Loop
     heard = heard_text(turn, ev.heard_seconds, ev.clause_seconds) if loop.config.speak else turn.reply
     turn = turn.mark(Stage.BARGE_IN, now())
     cmds: Commands = [Publish(ReplyHeard(turn.turn_id, heard)), Publish(turn.timeline())]
-    history = loop.history.with_reply(heard) if heard else loop.history
+    history = _with_reply(loop, turn, heard, cmds)
     follow_up = loop.after_flush
     loop = replace(loop, turn=None, history=history, after_flush=None)
     if follow_up is not None:
@@ -265,7 +282,7 @@ def on_error(loop: Loop, ev: ErrorEvent, cut: ClauseCutter) -> tuple[Loop, Comma
         loop = replace(loop, stt_turn=None)
     if loop.turn is not None and ev.turn_id == loop.turn.turn_id:
         reply = loop.turn.reply  # keep whatever was said before the failure
-        loop = replace(loop, turn=None, history=loop.history.with_reply(reply) if reply else loop.history)
+        loop = replace(loop, turn=None, history=_with_reply(loop, loop.turn, reply, cmds))
     if loop.turn is None:
         loop = _phase(loop, loop.resting, cmds)
     return loop, cmds

@@ -15,6 +15,9 @@ import traceback
 from dataclasses import replace
 from typing import Any, Callable
 
+from app.conversations.store import ConversationStore
+from app.conversations.transcript import DEFAULT_SYSTEM, Transcript
+from app.loop.book import ConversationBook, ConversationChoice, Start
 from app.loop.machine import (
     CancelTurn,
     ClauseCutter,
@@ -25,15 +28,29 @@ from app.loop.machine import (
     LoopConfig,
     Play,
     Publish,
+    Record,
     Submit,
     HANDLERS,
     UserInput,
     step,
 )
 from app.engine.thread import Engine
-from app.engine.messages import ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TranscriptEvent
+from app.engine.messages import CacheRestored, ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TranscriptEvent
 from app.engine.memory import ContextBudget
-from app.loop.events import MemoryStats, PushToTalk, SendText, SetHandsFree, StopReply, SwapModel
+from app.loop.events import (
+    DeleteConversation,
+    ListConversations,
+    MemoryStats,
+    NewConversation,
+    Notice,
+    OpenConversation,
+    PushToTalk,
+    RenameConversation,
+    SendText,
+    SetHandsFree,
+    StopReply,
+    SwapModel,
+)
 from app.ports.base import AudioOut, FrameSource, Hearing, NoAudioOut, NoFrames, NoHearing
 from models.base import Role
 
@@ -41,8 +58,16 @@ log = logging.getLogger(__name__)
 Sink = Callable[[Any], None]
 
 
+IDLE_SAVE_S = 3.0  # the KV snapshot is written once the conversation has been idle this long
+
+
 class _Stop:
     pass
+
+
+class _Open:
+    def __init__(self, choice: ConversationChoice) -> None:
+        self.choice = choice
 
 
 class Session:
@@ -56,6 +81,9 @@ class Session:
         hearing: Hearing | None = None,
         frames: FrameSource | None = None,
         budget_for: Callable[[str], ContextBudget | None] | None = None,
+        conversations: ConversationStore | None = None,
+        choice: ConversationChoice = ConversationChoice(Start.EPHEMERAL),
+        system: str = DEFAULT_SYSTEM,
     ) -> None:
         self._sink = sink
         self._budget_for = budget_for or (lambda _model: None)
@@ -69,7 +97,9 @@ class Session:
         # Stopping a reply on sustained speech alone is only safe when Hearth's own voice is cancelled from the mic.
         barge = config.barge_in_after_s if getattr(self.hearing, "echo_cancelled", False) else 0.0
         config = replace(config, speak=config.speak and self.audio_out.available, barge_in_after_s=barge)
-        self.loop = Loop(config=config)
+        self.loop = Loop(config=config, history=Transcript(system=system))
+        self._system, self._choice = system, choice
+        self.book = ConversationBook(conversations, sink, lambda r: self.engine.submit(r))
         self._thread = threading.Thread(target=self._run, name="hearth-session", daemon=True)
         self._intents: dict[type, Callable[[Any], None]] = {
             SendText: self._on_send_text,
@@ -77,6 +107,13 @@ class Session:
             SwapModel: lambda i: self.engine.submit(LoadModel(i.role, i.model_id)),
             PushToTalk: lambda i: self.hearing.push_to_talk(i.pressed),
             SetHandsFree: self._on_hands_free,
+            NewConversation: lambda i: self._open(ConversationChoice(Start.NEW, system=i.system)),
+            OpenConversation: lambda i: self._open(ConversationChoice(conversation_id=i.conversation_id)),
+            RenameConversation: lambda i: self.book.rename(i.conversation_id, i.title),
+            DeleteConversation: self._on_delete,
+            ListConversations: lambda _i: self._sink(self.book.listing()),
+            _Open: lambda i: self._open(i.choice),
+            CacheRestored: self._on_cache_restored,
         }
         self._commands: dict[type, Callable[[Any], None]] = {
             Submit: lambda c: self.engine.submit(c.request),
@@ -85,6 +122,7 @@ class Session:
             Flush: lambda c: self._apply(self.audio_out.flush(c.turn_id)),  # at once: nothing of it plays after
             Publish: lambda c: self._sink(c.event),
             EndOfAudio: lambda c: self.audio_out.finish(c.turn_id),
+            Record: lambda c: self.book.record(c.message),
         }
 
     # ----------------------------------------------------------------------------------------- any thread
@@ -92,6 +130,7 @@ class Session:
         self.engine.start()
         for request in models:
             self.engine.submit(request)
+        self.post(_Open(self._choice))
         self._thread.start()
         self.hearing.start(self.post)
         self.audio_out.start(self.post)
@@ -104,17 +143,26 @@ class Session:
     handle = post  # front ends call session.handle(intent)
 
     def stop(self) -> None:
+        """Stop hearing and speaking, let the session thread queue the KV snapshot, then stop the engine (which
+        writes the snapshot before it shuts down)."""
         self.hearing.stop()
         self.audio_out.stop()
-        self.engine.stop()
         self._inbox.put(_Stop())
-        self._thread.join(5)
+        if self._thread.is_alive():
+            self._thread.join(5)
+        self.engine.stop()
 
     # ------------------------------------------------------------------------------------ session thread
     def _run(self) -> None:
         while True:
-            item = self._inbox.get()
+            try:
+                item = self._inbox.get(timeout=IDLE_SAVE_S)
+            except queue.Empty:
+                if self.loop.turn is None:
+                    self.book.save_cache()
+                continue
             if isinstance(item, _Stop):
+                self.book.save_cache()
                 return
             try:
                 self._dispatch(item)
@@ -157,6 +205,29 @@ class Session:
 
     def _on_send_text(self, intent: SendText) -> None:
         self._apply(UserInput(intent.text, intent.images, frame=self.frames.latest()))
+
+    # ------------------------------------------------------------------------------------------ conversations
+    def _open(self, choice: ConversationChoice) -> None:
+        """Continue another conversation: the running reply (if any) is stopped, the old one's cache saved."""
+        if self.loop.turn is not None:
+            self.engine.cancel(self.loop.turn.turn_id)
+            self.audio_out.flush(self.loop.turn.turn_id)
+        self.book.save_cache()
+        loaded = self.book.open(choice)
+        system = loaded.info.system or self._system
+        history = Transcript(loaded.messages, system)
+        self.loop = Loop(config=self.loop.config, phase=self.loop.resting, history=history,
+                         conversation_id=loaded.info.conversation_id, next_id=self.loop.next_id + 1)
+
+    def _on_delete(self, intent: DeleteConversation) -> None:
+        if self.book.delete(intent.conversation_id):
+            self._open(ConversationChoice(Start.NEW))
+
+    def _on_cache_restored(self, event: CacheRestored) -> None:
+        if not event.ok and event.reason != "no saved cache":
+            self._sink(Notice(f"The saved memory of this conversation could not be used ({event.reason}); "
+                              "Hearth reads the conversation again on the next turn."))
+        self._sink(event)
 
     def _on_hands_free(self, intent: SetHandsFree) -> None:
         self.loop = replace(self.loop, config=replace(self.loop.config, hands_free=intent.enabled))

@@ -27,10 +27,10 @@ def append_jsonl(path: Path, timeline: TurnTimeline) -> None:
         f.write(json.dumps(as_record(timeline)) + "\n")
 
 
-def render(timeline: TurnTimeline) -> str:
+def render(timeline: TurnTimeline, number: int | None = None) -> str:
     """One line per stage: time since the turn's first mark and since the previous stage."""
     t0 = origin(timeline)
-    lines = [f"turn {timeline.turn_id} timeline"]
+    lines = [f"turn {number if number is not None else timeline.turn_id} timeline"]
     prev = t0
     for m in timeline.marks:
         lines.append(f"  {m.stage.value:17s} {1000 * (m.t - t0):8.0f} ms  (+{1000 * (m.t - prev):.0f})")

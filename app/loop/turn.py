@@ -17,6 +17,7 @@ class SpokenClause:
 @dataclass(frozen=True)
 class Turn:
     turn_id: int
+    reply_id: str = ""  # the reply's message id in the conversation
     user_text: str = ""
     images: tuple[ImageInput, ...] = ()
     reply: str = ""  # everything generated so far

@@ -11,10 +11,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from app.conversations.transcript import Transcript
-from app.engine.messages import AudioChunk
+from app.engine.messages import AudioChunk, EngineRequest
 from app.loop.events import LoopState
 from app.loop.turn import Turn
-from models.base import ImageInput, SamplingParams
+from models.base import ChatMessage, ImageInput, SamplingParams
 
 
 class ClauseCutter(Protocol):
@@ -32,6 +32,7 @@ class LoopConfig:
     always_look: bool = False  # the mode attaches the newest frame to every turn (narrator)
     barge_in_after_s: float = 0.9  # speech this long over a reply stops it at once (0: wait for the transcript)
     max_history_tokens: int = 24000
+    stt_language: str | None = None  # skip language detection
 
 
 # ------------------------------------------------------------------------------------------------- inputs
@@ -91,7 +92,7 @@ class Interrupt:
 # ----------------------------------------------------------------------------------------------- commands
 @dataclass(frozen=True)
 class Submit:
-    request: Any  # an engine request from app/engine/messages.py
+    request: EngineRequest
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,13 @@ class Publish:
 
 
 @dataclass(frozen=True)
+class Record:
+    """A complete message entered the history: the session saves it (append-only) to the conversation."""
+
+    message: ChatMessage
+
+
+@dataclass(frozen=True)
 class EndOfAudio:
     """No more audio will come for this turn: the player posts PlaybackFinished once it has played it all."""
 
@@ -134,6 +142,7 @@ class Loop:
     partial_pending: bool = False  # at most one partial transcription in flight
     recent_speech: tuple[str, ...] = ()  # Hearth's own latest clauses, to recognise its voice coming back
     next_id: int = 1
+    conversation_id: str = ""  # whose live prompt cache the engine continues
 
     @property
     def resting(self) -> LoopState:

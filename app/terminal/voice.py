@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from app.speech.segmenter import cut_clauses
-from app.loop.machine import LoopConfig
+from app.loop.book import ConversationChoice, Start
+from app.loop.builder import Ports, SessionSpec, build_session
 from app.engine.messages import ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TextDelta
 from app.eyes import FrameError, open_source
-from app.engine.runtime import budget_for, build_store, make_engine
+from app.engine.runtime import build_store
 from app.loop.session import Session
-from app.loop.events import Notice, ReplyHeard, TurnTimeline, UserSaid
+from app.loop.events import InputIgnored, Notice, ReplyHeard, TurnTimeline, UserSaid
 from app.config.settings import Settings, load_settings
 from app.loop.timeline import append_jsonl, render
 from app.ports.pipeline import PipelineHearing, TurnByTurnHearing, WavOut
@@ -22,7 +22,7 @@ from audio.endpoint import EndpointConfig
 from audio.pipeline import build_hearing
 from audio.sources import WavFileSource
 from audio.types import AudioError
-from models.base import ModelError, Role, SamplingParams
+from models.base import ModelError
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class VoiceOptions:
     push_to_talk: bool = False
     max_tokens: int = 300
     log_file: Path | None = None
+    choice: ConversationChoice = ConversationChoice(Start.EPHEMERAL)
 
 
 def pick_tts(settings: Settings, wanted: str | None, err: TextIO) -> str:
@@ -71,9 +72,11 @@ class Printer:
 
     def __init__(self, out: TextIO, err: TextIO, opts: VoiceOptions) -> None:
         self.out, self.err, self.opts = out, err, opts
+        self._started: set[int] = set()
+        self._turns = 0
         self.table: dict[type, Callable[[Any], None]] = {
             UserSaid: lambda e: print(f"you: {e.text}" + (" [+frame]" if e.images else ""), file=out),
-            TextDelta: lambda e: print(("hearth: " if e.index == 0 else "") + e.text, end="", file=out, flush=True),
+            TextDelta: self.delta,
             GenerationDone: lambda e: print(file=out),
             ReplyHeard: lambda e: print(f"\n[interrupted; heard: “{e.heard_text}”]", file=out),
             Notice: lambda e: print(f"[{e.message}]", file=err),
@@ -88,46 +91,40 @@ class Printer:
         if handler is not None:
             handler(event)
 
+    def delta(self, event: TextDelta) -> None:
+        first = event.turn_id not in self._started
+        self._started.add(event.turn_id)
+        print(("hearth: " if first else "") + event.text, end="", file=self.out, flush=True)
+
     def timeline(self, event: TurnTimeline) -> None:
+        self._turns += 1  # the user's count of turns, not the loop's internal ids
         if self.opts.log_file is not None:
             append_jsonl(self.opts.log_file, event)
         if self.opts.timeline:
-            print(render(event), file=self.err)
+            print(render(event, number=self._turns), file=self.err)
 
 
-def history_tokens(settings: Settings, model: str, reply_tokens: int) -> int:
-    """The history bound: what the KV budget holds for this model, less room for the reply (and never above the
-    context length the model was trained for, 262K for Qwen3.5)."""
-    from kvcache.config import KVCacheError
-
-    from app.engine.memory import context_budget
-
-    mem = settings.memory
-    try:
-        fits = context_budget(build_store(settings), model, mem.kv_key_bits, mem.kv_value_bits, mem.compress_kv).tokens
-    except KVCacheError:
-        fits = 32768
-    return max(2048, min(fits, 262144) - reply_tokens - 512)
-
-
-def build_session(opts: VoiceOptions, settings: Settings, sink: Callable[[Any], None], err: TextIO) -> Session:
-    hearing: PipelineHearing
+def voice_ports(opts: VoiceOptions, settings: Settings, err: TextIO) -> Ports:
     cfg = endpoint_config(settings)
     if opts.inputs:
-        sources = [WavFileSource(p) for p in opts.inputs]
         from app.ports.files import ConcatSource
 
-        hearing = TurnByTurnHearing(build_hearing(ConcatSource(sources), cfg, aec_backend="none")[0])
+        sources = [WavFileSource(p) for p in opts.inputs]
+        hearing: PipelineHearing = TurnByTurnHearing(build_hearing(ConcatSource(sources), cfg, aec_backend="none")[0])
         speaker: Any = WavOut(opts.out or Path("reply.wav"))
     else:
         from app.ports.live import live_ports
 
         hearing, speaker = live_ports(settings, cfg, opts.push_to_talk, opts.out, err)
-    config = LoopConfig(hands_free=not opts.push_to_talk, voice=opts.voice or settings.voice.voice,
-                        speed=settings.voice.speed, sampling=SamplingParams(max_tokens=opts.max_tokens),
-                        max_history_tokens=history_tokens(settings, opts.model or settings.models.chat, opts.max_tokens))
-    return Session(lambda post: make_engine(post, settings), sink, cut_clauses, config,
-                   audio_out=speaker, hearing=hearing, frames=open_eyes(opts.look, err), budget_for=budget_for(settings))
+    return Ports(hearing, speaker, open_eyes(opts.look, err))
+
+
+def build_voice_session(opts: VoiceOptions, settings: Settings, sink: Callable[[Any], None],
+                        err: TextIO) -> tuple[Session, tuple[LoadModel, ...]]:
+    spec = SessionSpec(chat_model=opts.model or "", stt_model=opts.stt or "", tts_model=pick_tts(settings, opts.tts, err),
+                       voice=opts.voice or "", max_tokens=opts.max_tokens, hands_free=not opts.push_to_talk,
+                       choice=opts.choice)
+    return build_session(settings, sink, voice_ports(opts, settings, err), spec)
 
 
 def run_voice(opts: VoiceOptions, out: TextIO, err: TextIO) -> int:
@@ -137,12 +134,10 @@ def run_voice(opts: VoiceOptions, out: TextIO, err: TextIO) -> int:
     settings = loaded.settings
     events: queue.Queue[Any] = queue.Queue()
     try:
-        session = build_session(opts, settings, events.put, err)
+        session, models = build_voice_session(opts, settings, events.put, err)
     except (AudioError, ModelError, FrameError) as exc:
         print(exc, file=err)
         return 2
-    models = (LoadModel(Role.VLM, opts.model or settings.models.chat), LoadModel(Role.STT, opts.stt or settings.models.stt),
-              LoadModel(Role.TTS, pick_tts(settings, opts.tts, err)))
     printer = Printer(out, err, opts)
     session.start(models)
     try:
@@ -169,7 +164,7 @@ def _pump(session: Session, events: queue.Queue[Any], printer: Printer, n_models
             loaded += 1
         elif isinstance(event, ErrorEvent) and loaded < n_models and not event.turn_id:
             return 2
-        if isinstance(event, (TurnTimeline, ErrorEvent)) and isinstance(hearing, TurnByTurnHearing):
+        if isinstance(event, (TurnTimeline, ErrorEvent, InputIgnored)) and isinstance(hearing, TurnByTurnHearing):
             hearing.turn_done.set()
 
 

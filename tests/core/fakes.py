@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from models.base import AudioPiece, ChatRequest, ModelInfo, Role, TokenPiece
+from models.base import AudioPiece, ChatRequest, EncodedPrompt, ModelInfo, Role, SamplingParams, TokenPiece
 
 
 class GatedChat:
@@ -25,6 +25,22 @@ class GatedChat:
 
     def make_prompt_cache(self) -> list[Any]:
         return []
+
+    def encode(self, request: ChatRequest) -> EncodedPrompt:
+        return EncodedPrompt((1, 2, 3))
+
+    def prefill(self, prompt: EncodedPrompt, prompt_cache: list[Any], start: int, end: int) -> None:
+        pass
+
+    def position_state(self) -> Any:
+        return None
+
+    def set_position_state(self, state: Any) -> None:
+        pass
+
+    def generate(self, prompt: EncodedPrompt, prompt_cache: list[Any], start: int,
+                 sampling: SamplingParams) -> Iterator[TokenPiece]:
+        return self.stream(ChatRequest(()), prompt_cache)
 
     def stream(self, request: ChatRequest, prompt_cache: list[Any]) -> Iterator[TokenPiece]:
         try:

@@ -1,0 +1,51 @@
+"""Live prompt caches to and from disk (engine thread): kvcache/store.py writes the layers atomically; the header
+carries the token ids the cache holds, the model's position state and a fingerprint of model + cache settings."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from app.engine.live_cache import LiveCache, tokens_held
+from app.engine.messages import CacheRestored, CacheSaved, LoadCache, SaveCache
+from models.base import ChatModel
+
+
+def fingerprint(model: ChatModel, cache_label: str) -> str:
+    return f"{model.info.model_id}|{cache_label}"
+
+
+def save_live(live: LiveCache, req: SaveCache, cache_label: str) -> CacheSaved:
+    from kvcache.store import save_cache
+
+    t0 = time.perf_counter()
+    path = Path(req.path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    extra = {"tokens": json.dumps(live.tokens), "position": json.dumps(live.position)}
+    save_cache(path, live.layers, fingerprint(live.model, cache_label), extra)
+    return CacheSaved(req.conversation_id, str(path), len(live.tokens), path.stat().st_size,
+                      time.perf_counter() - t0)
+
+
+def load_live(live: LiveCache, req: LoadCache, cache_label: str) -> CacheRestored:
+    """Install the snapshot into ``live`` when it fits the model; otherwise leave ``live`` empty and say why."""
+    from kvcache.config import KVCacheError
+    from kvcache.store import load_cache
+
+    t0 = time.perf_counter()
+    if not Path(req.path).exists():
+        return CacheRestored(req.conversation_id, False, reason="no saved cache")
+    try:
+        layers, header = load_cache(req.path, fingerprint(live.model, cache_label))
+        tokens = [int(t) for t in json.loads(header["tokens"])]
+        position = json.loads(header.get("position", "null"))
+    except (KVCacheError, KeyError, ValueError, TypeError) as exc:
+        return CacheRestored(req.conversation_id, False, reason=str(exc))
+    expected = live.layers
+    if len(layers) != len(expected) or any(type(a) is not type(b) for a, b in zip(layers, expected)):
+        return CacheRestored(req.conversation_id, False, reason="it was saved with another cache layout")
+    if tokens_held(layers) not in (0, len(tokens)):
+        return CacheRestored(req.conversation_id, False, reason="it is incomplete")
+    live.layers, live.tokens, live.position, live.snapshot = layers, tokens, position, None
+    return CacheRestored(req.conversation_id, True, len(tokens), time.perf_counter() - t0)
