@@ -133,3 +133,17 @@ def test_current_without_start_has_no_side_effects(write_policy):
     assert not (paths.data_dir() / "audit").exists()
     assert startup.current() is ctx
     assert AuditKind.NETWORK_REFUSED.value == "network_refused"
+
+
+def test_retention_over_the_real_conversation_store(tmp_path):
+    from app.conversations.store import META, ConversationStore
+
+    store = ConversationStore(tmp_path / "conversations")
+    old, new = store.create(title="old one"), store.create(title="new one")
+    meta_path = store.folder(old.conversation_id) / META
+    meta = json.loads(meta_path.read_text())
+    meta["updated_at"] = (datetime.now(timezone.utc) - timedelta(days=90)).isoformat(timespec="seconds")
+    meta_path.write_text(json.dumps(meta))
+    report = apply_retention(tmp_path / "conversations", 30, NullAudit())
+    assert report.deleted == (old.conversation_id,)
+    assert not store.folder(old.conversation_id).exists() and store.folder(new.conversation_id).is_dir()
