@@ -20,7 +20,7 @@ from typing import Any
 from app.audit.log import AuditKind, AuditLog, NullAudit
 from app.config import paths
 from app.policy import netguard
-from app.policy.apply import describe_policy
+from app.policy.apply import LockedSetting, apply_policy, describe_policy
 from app.policy.load import load_policy
 from app.policy.model import LoadedPolicy, Policy
 from app.policy.retention import RetentionReport, apply_retention
@@ -149,6 +149,11 @@ def current() -> Enterprise:
             loaded = load_policy()
             _current = Enterprise(loaded, open_audit(loaded), netguard.installed())
         return _current
+
+
+def effective_settings(settings: Any) -> tuple[Any, tuple[LockedSetting, ...]]:
+    """The user's settings with the policy's values forced, and which settings are locked (read-only)."""
+    return apply_policy(settings, current().policy)
 
 
 def reset_for_tests() -> None:

@@ -201,3 +201,15 @@ def test_keygen_bundle_check_and_import_commands(model, tmp_path, write_policy, 
     assert [f["allowed"] for f in imports] == [False, True] and imports[1]["manifest_hash"] == manifest_hash
     assert verify_audit(tmp_path / "audit").ok
     assert isinstance(startup.current().audit.inner, AuditLog)
+
+
+def test_the_parsers_the_models_command_adds():
+    from app.commands.bundle import BUNDLE_ACTIONS, add_bundle_parsers
+
+    parser = argparse.ArgumentParser()
+    add_bundle_parsers(parser.add_subparsers(dest="action", required=True))
+    args = parser.parse_args(["bundle", "qwen3.5-4b", "/media/usb/qwen", "--key", "k.pem"])
+    assert (BUNDLE_ACTIONS[args.action], args.model, args.out, args.key) == (do_bundle, "qwen3.5-4b",
+                                                                             "/media/usb/qwen", "k.pem")
+    assert BUNDLE_ACTIONS[parser.parse_args(["keygen", "k.pem"]).action] is do_keygen
+    assert BUNDLE_ACTIONS[parser.parse_args(["check-bundle", "dir"]).action] is do_check_bundle

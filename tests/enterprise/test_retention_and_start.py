@@ -147,3 +147,11 @@ def test_retention_over_the_real_conversation_store(tmp_path):
     report = apply_retention(tmp_path / "conversations", 30, NullAudit())
     assert report.deleted == (old.conversation_id,)
     assert not store.folder(old.conversation_id).exists() and store.folder(new.conversation_id).is_dir()
+
+
+def test_effective_settings_follow_the_policy(write_policy):
+    from app.config.settings import Settings
+
+    write_policy("network_allowed = false")
+    settings, locked = startup.effective_settings(Settings())
+    assert settings.models.offline and [item.key for item in locked] == ["models.offline"]
