@@ -37,6 +37,10 @@ class Policy:
     def tool_allowed(self, name: str) -> bool:
         return self.allowed_tools is None or name in self.allowed_tools
 
+    def frame_source_allowed(self, name: str) -> bool:
+        """app/eyes source names: "camera" and "screen" follow their keys; files and synthetic frames are local."""
+        return {"camera": self.camera_allowed, "screen": self.screen_allowed}.get(name, True)
+
 
 UNMANAGED = Policy()
 

@@ -158,6 +158,13 @@ class _FutureSettings:  # settings with camera / screen switches (Settings may g
     eyes: _Eyes = field(default_factory=_Eyes)
 
 
+def test_camera_and_screen_sources():
+    p = Policy(camera_allowed=False)
+    assert not p.frame_source_allowed("camera") and p.frame_source_allowed("screen")
+    assert p.frame_source_allowed("file") and p.frame_source_allowed("synthetic")
+    assert not LOCKDOWN.frame_source_allowed("screen")
+
+
 def test_camera_and_screen_lock_their_settings_when_present():
     settings, locked = apply_policy(_FutureSettings(), Policy(camera_allowed=False))
     assert settings.eyes == _Eyes(camera=False, screen=True)
