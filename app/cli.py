@@ -9,6 +9,7 @@ import os
 import sys
 
 from app.commands import commands
+from app.policy.startup import start as start_enterprise
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    start_enterprise(argv)  # first: the organization's policy, and its network guard before anything opens a socket
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     argv = sys.argv[1:] if argv is None else argv
