@@ -32,6 +32,7 @@ class Check:
 class DoctorContext:
     settings: Settings
     store: ModelStore
+    probe_network: bool = False  # `hearth doctor --network`: try to reach the hub (a short timeout)
 
 
 def check_platform(ctx: DoctorContext) -> Check:
@@ -107,7 +108,7 @@ def check_camera(ctx: DoctorContext) -> Check:
     except ImportError:
         return Check(Status.WARN, "camera", "OpenCV is not installed", "Reinstall Hearth: `uv sync`.")
     except FrameError as exc:
-        return Check(Status.WARN, "camera", "no camera available", str(exc))
+        return Check(Status.WARN, "camera", "no camera available", _privacy_fix("Camera", str(exc).split(".")[0] + "."))
     camera.close()
     return Check(Status.OK, "camera", "camera available")
 
@@ -120,8 +121,16 @@ def check_screen(ctx: DoctorContext) -> Check:
             mon = grabber.monitors[0]
         return Check(Status.OK, "screen", f"screen capture available ({mon['width']}x{mon['height']})")
     except Exception as exc:  # noqa: BLE001 - mss raises its own and OS errors
-        fix = "On macOS allow Screen Recording for your terminal/Hearth in System Settings > Privacy & Security."
-        return Check(Status.WARN, "screen", f"screen capture unavailable: {str(exc)[:80]}", fix)
+        return Check(Status.WARN, "screen", f"screen capture unavailable: {str(exc)[:80]}", _privacy_fix("Screen Recording"))
+
+
+def _privacy_fix(what: str, lead: str = "") -> str:
+    """The fix in the words of the platform the user is on."""
+    if platform.system() == "Darwin":
+        return f"{lead} Allow {what} for your terminal/Hearth in System Settings > Privacy & Security.".strip()
+    if what == "Camera":
+        return f"{lead} Connect a camera (a /dev/video* device your user may read); image files still work.".strip()
+    return "Run Hearth in a desktop session (X11: $DISPLAY must be set); image files still work."
 
 
 def check_speech_engine(ctx: DoctorContext) -> Check:
@@ -131,12 +140,19 @@ def check_speech_engine(ctx: DoctorContext) -> Check:
                  "Install it (`brew install espeak-ng` or `sudo apt-get install espeak-ng`) for the instant voice.")
 
 
+ROLE_LABELS = {Role.VLM: "chat model", Role.STT: "speech model", Role.TTS: "voice"}
+
+
 def _model_check(ctx: DoctorContext, role: Role, model: str) -> Check:
+    label = ROLE_LABELS.get(role, role.value)
     try:
         folder = ctx.store.resolve(model)
     except ModelError as exc:
-        return Check(Status.FAIL, f"{role.value} model", f"{model} is not installed", str(exc))
-    return Check(Status.OK, f"{role.value} model", f"{model} ({folder.path})")
+        return Check(Status.FAIL, label, f"{model} is not installed", str(exc))
+    if role is Role.VLM:
+        sees = "sees images" if "vision_config" in (folder.config or {}) else "text only"
+        return Check(Status.OK, label, f"{model}, {sees} ({folder.path})")
+    return Check(Status.OK, label, f"{model} ({folder.path})")
 
 
 def check_models(ctx: DoctorContext) -> list[Check]:
@@ -147,12 +163,35 @@ def check_models(ctx: DoctorContext) -> list[Check]:
 def check_offline(ctx: DoctorContext) -> Check:
     if ctx.settings.models.offline or env_offline():
         return Check(Status.OK, "network", "offline mode: Hearth will not use the network at all")
-    return Check(Status.OK, "network", "online: models can be downloaded (conversations never leave the machine)")
+    if not ctx.probe_network:
+        return Check(Status.OK, "network", "online mode (the hub was not checked: `hearth doctor --network` "
+                     "tries it); conversations never leave the machine")
+    if hub_reachable():
+        return Check(Status.OK, "network", "the Hugging Face hub answers: models can be downloaded")
+    return Check(Status.WARN, "network", "can't reach the Hugging Face hub",
+                 "Check the connection or proxy, or copy models over and `hearth models import` them.")
+
+
+def hub_reachable(host: str = "huggingface.co", timeout: float = 3.0) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def check_policy(ctx: DoctorContext) -> list[Check]:
+    """"Managed by your organization" and the locked settings, when an administrator's policy is in force."""
+    from app.policy.doctor_check import policy_checks  # imports this module: keep the import here
+
+    return policy_checks(ctx.settings)
 
 
 CHECKS: tuple[Callable[[DoctorContext], Check | list[Check]], ...] = (
-    check_platform, check_mlx, check_memory, check_context, check_audio, check_camera, check_screen, check_speech_engine,
-    check_models, check_offline,
+    check_policy, check_platform, check_mlx, check_memory, check_context, check_audio, check_camera, check_screen,
+    check_speech_engine, check_models, check_offline,
 )
 
 

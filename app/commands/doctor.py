@@ -16,13 +16,14 @@ class DoctorCommand:
     help = "check platform, MLX, memory, audio, camera, screen and models, with fixes"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        pass
+        parser.add_argument("--network", action="store_true",
+                            help="also try to reach the Hugging Face hub (3 s timeout); off: not checked")
 
     def run(self, args: argparse.Namespace) -> int:
         loaded = load_settings()
         for problem in loaded.problems:
             print(f"WARN settings     {problem.message}")
-        checks = run_checks(DoctorContext(loaded.settings, build_store(loaded.settings)))
+        checks = run_checks(DoctorContext(loaded.settings, build_store(loaded.settings), args.network))
         for c in checks:
             print(f"{c.status.value:4s} {c.name:13s} {c.detail}")
             if c.fix and c.status is not Status.OK:

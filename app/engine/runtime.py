@@ -46,7 +46,10 @@ def compressed_cache_factory(settings: Settings) -> CacheFactory:
 
 def make_engine(sink: Sink, settings: Settings, cache_factory: CacheFactory | None = None) -> Engine:
     """An engine (not started) whose loader resolves models through the store."""
-    loader = functools.partial(load_adapter, store=build_store(settings))
+    from app.policy.loader import guarded_loader
+
+    store = build_store(settings)
+    loader = guarded_loader(functools.partial(load_adapter, store=store), store)  # policy allow-list, audited
     if cache_factory is None:
         cache_factory = compressed_cache_factory(settings) if settings.memory.compress_kv else default_cache_factory
     return Engine(sink, loader=loader, cache_factory=cache_factory)

@@ -49,6 +49,10 @@ def sources() -> dict[str, Callable[..., Eyes]]:
 
 
 def open_source(name: str, **options: Any) -> Eyes:
+    from app.policy.startup import current
+
+    if not current().policy.frame_source_allowed(name):
+        raise FrameError(f"The {name} is turned off by your organization's policy (`hearth policy show`).")
     factories = sources()
     if name not in factories:
         raise FrameError(f"No frame source named {name!r}; choose one of {', '.join(sorted(factories))}.")

@@ -73,7 +73,10 @@ def model_loads(settings: Settings, spec: SessionSpec, ports: Ports) -> tuple[Lo
 
 def build_session(settings: Settings, sink: Sink, ports: Ports, spec: SessionSpec = SessionSpec(),
                   engine_factory: Callable[[Sink], Any] | None = None) -> tuple[Session, tuple[LoadModel, ...]]:
-    """The session (not started) and the model loads to start it with."""
+    """The session (not started) and the model loads to start it with; the managed policy's locks apply."""
+    from app.policy.startup import effective_settings
+
+    settings = effective_settings(settings)[0]
     model = spec.chat_model or settings.models.chat
     config = LoopConfig(
         hands_free=spec.hands_free, voice=spec.voice or settings.voice.voice, speed=settings.voice.speed,
