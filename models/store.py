@@ -106,6 +106,10 @@ class ModelStore:
     def imported_dir(self) -> Path:
         return self.root / "models"
 
+    def clean_leftovers(self) -> None:
+        """At start: delete half-made imports and put back a model whose replacement was interrupted."""
+        importer.recover_leftovers(self.imported_dir)
+
     # ------------------------------------------------------------------------------------------- resolving
     def resolve(self, model_id: str) -> ModelFolder:
         """The local folder of a model: a path, a built-in voice, an imported model or a hub download."""

@@ -94,3 +94,11 @@ def clean_stale_temp_files(folder: Path) -> list[Path]:
         except OSError:
             continue
     return removed
+
+
+def clean_at_start() -> list[Path]:
+    """Stale temp files removed from every folder Hearth writes with atomic saves (settings, data, manifests)."""
+    removed: list[Path] = []
+    for folder in (config_dir(), data_dir(), data_dir() / "manifests"):
+        removed += clean_stale_temp_files(folder)
+    return removed

@@ -214,6 +214,10 @@ def read_toml(text: str) -> dict[str, Any]:
 
 
 def load_settings(path: Path | None = None) -> LoadedSettings:
+    """The settings in ``path`` (default: the user's file). Loading the user's file also removes the temp files
+    that killed saves left in Hearth's folders (``paths.clean_at_start``)."""
+    if path is None:
+        paths.clean_at_start()
     path = path or paths.settings_file()
     try:
         text = path.read_text(encoding="utf-8")

@@ -165,3 +165,16 @@ def test_stale_temp_files_are_removed_when_settings_load(tmp_path):
     load_settings(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, live.name, fresh_unknown.name])
     assert clean_stale_temp_files(tmp_path / "missing") == []
+
+
+def test_start_cleans_every_folder_hearth_saves_into(tmp_path, monkeypatch):
+    from app.config import paths
+
+    monkeypatch.setenv("HEARTH_HOME", str(tmp_path))
+    stale = [paths.config_dir() / ".settings.toml.99999999-a.tmp", paths.data_dir() / "manifests" /
+             ".org--m.json.99999999-b.tmp", paths.data_dir() / ".p.safetensors.tmp-99999999.safetensors"]
+    for p in stale:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"x")
+    load_settings()
+    assert not any(p.exists() for p in stale)
