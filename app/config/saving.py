@@ -115,8 +115,8 @@ def _save(settings: Settings, path: Path, base: Settings | None) -> Saved:
         if base is None:
             base = parse_settings(text)[0] if text is not None else Settings()
         changes = changed_keys(base, settings)
-        if not changes and text is not None:
-            return Saved(path, ())
+        if not changes:
+            return Saved(path, ())  # nothing to write: the file (or its absence) stays as it is
         new_text = updated_text(text or "", changes)
     except SettingsFileError as exc:
         raise SettingsSaveError(f"Settings not saved: {exc}. Your file was left as it is; fix it (or delete it) "
