@@ -140,7 +140,12 @@ def put_in_place(tmp: Path, dest: Path, replace: bool) -> None:
             raise ModelError(f"A model named {dest.name.replace('--', '/')} is already installed.")
         shutil.rmtree(aside, ignore_errors=True)
         os.replace(dest, aside)
-    os.replace(tmp, dest)
+    try:
+        os.replace(tmp, dest)
+    except OSError:
+        if aside.exists() and not dest.exists():
+            os.replace(aside, dest)  # the old model goes back where it was
+        raise
     shutil.rmtree(aside, ignore_errors=True)
 
 

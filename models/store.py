@@ -222,16 +222,24 @@ class ModelStore:
         config = folder_checks.read_config_strict(real)  # cheap checks before a byte is copied
         folder_checks.check_weights(real)
         self._check_adapter(ModelFolder(real, config), src)
-        self.imported_dir.mkdir(parents=True, exist_ok=True)
-        importer.recover_leftovers(self.imported_dir)
+        try:
+            self.imported_dir.mkdir(parents=True, exist_ok=True)
+            importer.recover_leftovers(self.imported_dir)
+        except OSError as exc:
+            raise ModelError(f"Cannot write into {self.imported_dir} ({exc.strerror or exc}); nothing was changed.") \
+                from None
         tmp = importer.temp_folder(dest)
         importer.copy_into(plan, tmp)
         try:
             write_json_atomic(tmp / MANIFEST_NAME, build_manifest(tmp))
+            importer.put_in_place(tmp, dest, replace)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise ModelError(f"Installing {shown} failed ({exc.strerror or exc}); the installed models are as they "
+                             "were.") from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        importer.put_in_place(tmp, dest, replace)
         return InstalledModel(name, dest, _folder_size(dest), guess_role(name, config), "import")
 
     @staticmethod

@@ -222,3 +222,20 @@ def test_cli_import_over_an_existing_name_without_a_terminal_asks_for_force(tmp_
     forced = subprocess.run(run + ["--force"], cwd=ROOT, env=env, capture_output=True, text=True,
                             stdin=subprocess.DEVNULL, timeout=120)
     assert forced.returncode == 0 and "Imported m" in forced.stdout
+
+
+def test_a_failed_final_move_puts_the_old_model_back(data, tmp_path, monkeypatch):
+    import models.importer as importer
+
+    before = snapshot(data.root)
+    real_replace = os.replace
+
+    def failing(src, dst):
+        if str(src).endswith(importer.IMPORTING):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(importer.os, "replace", failing)
+    with pytest.raises(ModelError, match="installed models are as they were"):
+        data.import_folder(model_dir(tmp_path / "v2" / "alpha"), replace=True)
+    assert snapshot(data.root) == before and not [p for p in data.imported_dir.iterdir() if p.name[0] == "."]
