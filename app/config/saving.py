@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 import stat
 import tempfile
 from dataclasses import dataclass, fields
@@ -54,7 +55,8 @@ def changed_keys(old: Settings, new: Settings) -> dict[tuple[str, str], Any]:
 
 def _read_existing(path: Path) -> str | None:
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8", newline="") as f:  # newline="": keep the file's own line endings
+            return f.read()
     except FileNotFoundError:
         return None
     except IsADirectoryError:
@@ -84,9 +86,10 @@ def updated_text(text: str, changes: dict[tuple[str, str], Any]) -> str:
                 table = tomlkit.table()
                 doc[section] = table
             table[key] = value
-        return tomlkit.dumps(doc)
+        out = tomlkit.dumps(doc)
     except (TOMLKitError, RecursionError, ValueError, TypeError) as exc:
         raise SettingsFileError(f"The settings file cannot be edited ({exc})") from None
+    return re.sub(r"(?<!\r)\n", "\r\n", out) if "\r\n" in text else out  # new lines in the file's own style
 
 
 def _write_atomic(path: Path, text: str, mode: int | None) -> None:

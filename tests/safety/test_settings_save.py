@@ -178,3 +178,17 @@ def test_start_cleans_every_folder_hearth_saves_into(tmp_path, monkeypatch):
         p.write_bytes(b"x")
     load_settings()
     assert not any(p.exists() for p in stale)
+
+
+def test_windows_line_endings_inline_tables_and_dotted_keys_are_kept(tmp_path):
+    path = tmp_path / "settings.toml"
+    cases = {
+        "# mine\r\n[audio]\r\nend_pause_ms = 900\r\n": "# mine\r\n[audio]\r\nend_pause_ms = 900\r\n\r\n[ui]\r\n"
+                                                       "large_text = true\r\n",
+        "ui = {large_text = false}  # inline\n": "ui = {large_text = true}  # inline\n",
+        "ui.large_text = false\nmodels.chat = 'x'\n": "ui.large_text = true\nmodels.chat = 'x'\n",
+    }
+    for before, after in cases.items():
+        path.write_bytes(before.encode())
+        assert isinstance(toggle_large_text(path), Saved)
+        assert path.read_bytes().decode() == after
