@@ -6,6 +6,7 @@ A source may be iterated once; ``close()`` releases it (safe to call twice).
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Iterator, Protocol, runtime_checkable
@@ -13,7 +14,9 @@ from typing import Iterator, Protocol, runtime_checkable
 import numpy as np
 
 from audio.types import AudioBlock, AudioFormat
-from audio.wav import read_wav
+from audio.wav import load_wav
+
+log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -70,9 +73,13 @@ class ArraySource:
 
 
 class WavFileSource(ArraySource):
-    """Blocks from a WAV file (any PCM/float WAV; stereo is mixed to mono). Bad files raise AudioFileError."""
+    """Blocks from a WAV file (any PCM/float WAV; stereo is mixed to mono). Bad files raise AudioFileError; a damaged
+    file that can still be read (cut short, NaN samples) is read with ``notes`` (also logged as warnings)."""
 
     def __init__(self, path: str | Path, block_ms: float = 20.0, realtime: bool = False) -> None:
-        pcm, rate = read_wav(path)
-        super().__init__(pcm, rate, block_ms, realtime)
+        data = load_wav(path)
+        for note in data.notes:
+            log.warning(note)
+        super().__init__(data.pcm, data.sample_rate, block_ms, realtime)
         self.path = Path(path)
+        self.notes = data.notes

@@ -11,5 +11,6 @@ from models.store import ModelStore
 
 def load_adapter(roles: tuple[Role, ...], model_id: str, store: ModelStore) -> Any:
     folder = store.resolve(model_id)
+    store.check_intact(folder, model_id)  # a damaged copy is refused with a word, not loaded into garbage
     reg = registry.find_adapter(roles, folder)
     return reg.factory.load(folder, model_id)

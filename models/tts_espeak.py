@@ -31,6 +31,7 @@ _RATE, _VOLUME = 1, 2  # espeak_PARAMETER
 # Kokoro-style voice names ("af_heart") carry a language letter: speak that language when eSpeak stands in
 _KOKORO_LANG = {"a": "en-us", "b": "en", "e": "es", "f": "fr", "h": "hi", "i": "it", "p": "pt-br", "j": "ja",
                 "z": "cmn"}
+_MODEL_NAMES = ("espeak", "espeak-ng", "espeak_ng")
 _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
 
@@ -87,7 +88,8 @@ class LibEspeak:
         data = text.encode("utf-8")
         with self.lock:
             if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise ModelError(f"eSpeak has no voice {voice!r}. Try {DEFAULT_VOICE!r}, or see `hearth say --list-voices`.")
+                raise ModelError(f"eSpeak has no voice {voice!r}. Try {DEFAULT_VOICE!r}, or see "
+                                 "`hearth say --voice espeak --list-voices`.")
             self.lib.espeak_SetParameter(_RATE, wpm, 0)
             self._chunks = []
             buf = ctypes.create_string_buffer(data)
@@ -124,7 +126,7 @@ class EspeakCommand:
 
 def espeak_voice(voice: str | None) -> str:
     """An eSpeak voice for ``voice``: itself, or the language of a Kokoro voice name, or the default."""
-    if not voice:
+    if not voice or voice.lower() in _MODEL_NAMES:  # "--voice espeak" names the model, not one of its voices
         return DEFAULT_VOICE
     if len(voice) > 3 and voice[2] == "_" and voice[0] in _KOKORO_LANG:
         return _KOKORO_LANG[voice[0]]
@@ -160,6 +162,11 @@ class EspeakTTS:
     @classmethod
     def load(cls, folder: ModelFolder, model_id: str) -> EspeakTTS:
         return cls(open_espeak(), model_id)
+
+    @classmethod
+    def voice_names(cls, folder: ModelFolder) -> tuple[str, ...]:
+        """The voices, without loading the adapter (eSpeak's voice list is not MLX work)."""
+        return open_espeak().voices()
 
     @property
     def sample_rate(self) -> int:

@@ -151,11 +151,17 @@ def listen(pipe: HearingPipeline, stt: Transcriber | None, partials: bool, out: 
         pipe.source.close()
     for event in pipe.endpointer.flush():
         show(event, out)
-        if isinstance(event, Utterance) and stt:
-            utterances += 1
-            stt.submit(event.pcm, partial=False)
-    print(f"{utterances} utterance(s) in {pipe.counters.seconds:.1f} s of audio.", file=sys.stderr)
+        if isinstance(event, Utterance):
+            utterances += 1  # counted whether or not there is speech-to-text to transcribe it
+            if stt:
+                stt.submit(event.pcm, partial=False)
+    print(summary(utterances, pipe.counters.seconds, transcribed=stt is not None), file=sys.stderr)
     return 0
+
+
+def summary(utterances: int, seconds: float, transcribed: bool) -> str:
+    tail = "" if transcribed or not utterances else " (no transcripts)"
+    return f"{utterances} utterance(s) in {seconds:.1f} s of audio{tail}."
 
 
 @command

@@ -38,8 +38,26 @@ def do_pull(store: ModelStore, args: argparse.Namespace) -> int:
     return 0
 
 
+def confirm(question: str) -> bool:
+    """Ask on the terminal; with no terminal (scripts, pipes) the answer is no."""
+    if not sys.stdin.isatty():
+        return False
+    try:
+        return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
 def do_import(store: ModelStore, args: argparse.Namespace) -> int:
-    m = store.import_folder(Path(args.folder), args.as_name)
+    replace = args.force
+    if not replace:
+        existing = store.existing_import(Path(args.folder), args.as_name)
+        if existing is not None:
+            replace = confirm(f"A model named {existing} is already installed. Replace it?")
+            if not replace and sys.stdin.isatty():
+                print("Nothing changed.", file=sys.stderr)
+                return 1
+    m = store.import_folder(Path(args.folder), args.as_name, replace=replace)
     print(f"Imported {m.name} ({human_bytes(m.size_bytes)}, role {m.role.value if m.role else '?'}) into {m.folder}")
     return 0
 
@@ -78,6 +96,7 @@ class ModelsCommand:
         imp = sub.add_parser("import", help="install a model folder copied by hand (offline machines)")
         imp.add_argument("folder")
         imp.add_argument("--as", dest="as_name", help="name or Hugging Face id to install it as (default: folder name)")
+        imp.add_argument("--force", action="store_true", help="replace an installed model of the same name")
         sub.add_parser("verify", help="check every file against its sha256").add_argument("model")
         sub.add_parser("rm", help="delete an installed model").add_argument("model")
 

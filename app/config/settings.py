@@ -1,15 +1,14 @@
 """Typed settings, stored as TOML under the platform's config folder.
 
 A broken or invalid file never stops the app: each bad value is reported (naming the key and what is allowed) and
-replaced by its default for this run, and the user's file is left untouched until they save new settings.
+replaced by its default for this run; a setting that restricts what Hearth may do (``models.offline``) takes its
+restrictive value instead (fail closed). Saving (``app.config.saving``) changes only the keys that changed and keeps
+the rest of the user's file byte for byte.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-import os
-import tempfile
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -37,12 +36,17 @@ def _range(lo: float, hi: float) -> dict[str, Any]:
     return {"metadata": {"range": (lo, hi)}}
 
 
+def _restrictive(value: Any) -> dict[str, Any]:
+    """A setting that restricts Hearth: when its value cannot be read, ``value`` (the restrictive one) is used."""
+    return {"metadata": {"fail_closed": value}}
+
+
 @dataclass(frozen=True)
 class ModelSettings:
     chat: str = "qwen3.5-4b"
     stt: str = "whisper-turbo"
     tts: str = "kokoro"
-    offline: bool = False
+    offline: bool = field(default=False, **_restrictive(True))
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ def _allowed(ftype: Any, meta: Any) -> str:
         return "true or false"
     if "range" in meta:
         lo, hi = meta["range"]
-        return f"a number from {lo} to {hi}"
+        return f"a whole number from {lo} to {hi}" if ftype is int else f"a number from {lo} to {hi}"
     return "a text string" if ftype is str else f"a {ftype.__name__}"
 
 
@@ -156,17 +160,42 @@ def _load_section(cls: type, raw: Any, prefix: str, problems: list[SettingsProbl
             values[key] = _convert(value, hints[key], f.metadata)
         except ValueError:
             allowed = _allowed(hints[key], f.metadata)
+            if "fail_closed" in f.metadata:
+                values[key] = f.metadata["fail_closed"]
+                used = f"using {_plain_toml(values[key])} (the safe value) until it is fixed"
+            else:
+                used = "using the default"
             problems.append(SettingsProblem(
-                f"{prefix}.{key}", f"{prefix}.{key} = {value!r} is invalid: it must be {allowed}; using the default."))
+                f"{prefix}.{key}", f"{prefix}.{key} = {value!r} is invalid: it must be {allowed}; {used}."))
     return replace(default, **values)
+
+
+def _plain_toml(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else repr(value)
+
+
+def fail_closed_settings() -> Settings:
+    """The defaults with every restrictive setting at its restrictive value: for a file that cannot be read."""
+    sections = {}
+    for section in fields(Settings):
+        cls = type(getattr(Settings(), section.name))
+        closed = {f.name: f.metadata["fail_closed"] for f in fields(cls) if "fail_closed" in f.metadata}
+        sections[section.name] = replace(cls(), **closed)
+    return replace(Settings(), **sections)
+
+
+def _closed_note() -> str:
+    keys = [f"{s.name}.{f.name}" for s in fields(Settings) for f in fields(type(getattr(Settings(), s.name)))
+            if "fail_closed" in f.metadata]
+    return f" ({', '.join(keys)} on until it is fixed)" if keys else ""
 
 
 def parse_settings(text: str) -> tuple[Settings, list[SettingsProblem]]:
     problems: list[SettingsProblem] = []
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return Settings(), [SettingsProblem("", f"The settings file is not valid TOML ({exc}); using defaults.")]
+        raw = read_toml(text)
+    except SettingsFileError as exc:
+        return fail_closed_settings(), [SettingsProblem("", f"{exc}; using defaults{_closed_note()}.")]
     hints = get_type_hints(Settings)
     sections = {}
     for key, value in raw.items():
@@ -174,45 +203,53 @@ def parse_settings(text: str) -> tuple[Settings, list[SettingsProblem]]:
             problems.append(SettingsProblem(key, f"[{key}] is not a settings section (known: {', '.join(hints)})."))
             continue
         sections[key] = _load_section(hints[key], value, key, problems)
+        if not isinstance(value, dict):
+            sections[key] = getattr(fail_closed_settings(), key)
     return replace(Settings(), **sections), problems
 
 
+class SettingsFileError(ValueError):
+    """The settings file cannot be read as TOML; ``str()`` says why, for the user."""
+
+
+def read_toml(text: str) -> dict[str, Any]:
+    """The file's TOML as plain data, or SettingsFileError (bad syntax, or nesting too deep to read)."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsFileError(f"The settings file is not valid TOML ({exc})") from None
+    except RecursionError:
+        raise SettingsFileError("The settings file nests arrays or tables too deeply to read") from None
+
+
 def load_settings(path: Path | None = None) -> LoadedSettings:
+    """The settings in ``path`` (default: the user's file). Loading the user's file also removes the temp files
+    that killed saves left in Hearth's folders (``paths.clean_at_start``)."""
+    if path is None:
+        paths.clean_at_start()
     path = path or paths.settings_file()
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return LoadedSettings(Settings(), (), path)
     except (OSError, UnicodeDecodeError) as exc:
-        return LoadedSettings(Settings(), (SettingsProblem("", f"Cannot read {path}: {exc}; using defaults."),), path)
+        problem = SettingsProblem("", f"Cannot read {path}: {exc}; using defaults{_closed_note()}.")
+        return LoadedSettings(fail_closed_settings(), (problem,), path)
+    clean_stale_temp_files(path.parent)
     settings, problems = parse_settings(text)
     if problems:
         problems = [replace(p, message=f"{path}: {p.message}") for p in problems]
     return LoadedSettings(settings, tuple(problems), path)
 
 
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value
+def save_settings(settings: Settings, path: Path | None = None, base: Settings | None = None) -> Path:
+    """Save only what changed, keeping the rest of the user's file as written (see ``app.config.saving``);
+    raises ``app.config.saving.SettingsSaveError``. Front ends should call ``try_save_settings``."""
+    from app.config.saving import save_settings as save
+
+    return save(settings, path, base)
 
 
-def to_toml(settings: Settings) -> str:
-    import tomli_w
-
-    data = {
-        section.name: {k: _plain(v) for k, v in dataclasses.asdict(getattr(settings, section.name)).items()}
-        for section in fields(settings)
-    }
-    return tomli_w.dumps(data)
-
-
-def save_settings(settings: Settings, path: Path | None = None) -> Path:
-    """Write atomically: a crash leaves either the old file or the new one, never half of one."""
-    path = path or paths.settings_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(to_toml(settings))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return path
+def clean_stale_temp_files(folder: Path) -> list[Path]:
+    """Temp files of killed saves in ``folder`` removed (see ``app.config.paths.clean_stale_temp_files``)."""
+    return paths.clean_stale_temp_files(folder)

@@ -136,7 +136,8 @@ class Engine:
         except ModelError as exc:
             self._sink(ErrorEvent(str(exc), turn_id=request.turn_id))
         except Exception as exc:  # noqa: BLE001 - an engine must survive any request
-            log.exception("engine request failed: %r", request)
+            # the type and turn only: a request can hold the whole conversation, which must never reach a log
+            log.exception("engine request failed: %s (turn %s)", type(request).__name__, request.turn_id)
             name = type(request).__name__
             self._sink(ErrorEvent(f"{name} failed: {exc}", turn_id=request.turn_id, detail=traceback.format_exc()))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -16,7 +16,10 @@ from app.loop.vocabulary import HeardSpeech, PartialSpeech, PlaybackFinished, Pl
 from app.engine.messages import AudioChunk, ErrorEvent, now
 from app.loop.events import MicLevel
 from audio.pipeline import HearingPipeline
-from audio.types import AudioError, SpeechStarted, Utterance
+from audio.types import AudioError, AudioFileError, SpeechStarted, Utterance
+
+if TYPE_CHECKING:
+    from audio.wav_stream import WavStream
 
 Post = Callable[[Any], None]
 LEVEL_EVERY_S = 0.05
@@ -126,15 +129,23 @@ class TurnByTurnHearing(PipelineHearing):
 
 
 class WavOut:
-    """The speaker as a WAV file: every reply's audio, in order, with a short pause between turns."""
+    """The speaker as a WAV file: every reply's audio, in order, with a short pause between turns.
+
+    The file is written as the audio arrives and its header is patched after each reply, so a kill (even -9) keeps
+    every finished reply as a playable WAV. The path is checked when the speaker is made, before any work: a missing
+    or read-only folder is an ``AudioFileError`` with the fix."""
 
     available = True
 
     def __init__(self, path: Path, gap_s: float = 0.4) -> None:
+        from audio.wav_stream import output_problem
+
         self.path = Path(path)
+        problem = output_problem(self.path)
+        if problem:
+            raise AudioFileError(problem)
         self.gap_s = gap_s
-        self._pcm: list[np.ndarray] = []
-        self._rate: int | None = None
+        self._stream: WavStream | None = None
         self._post: Post = lambda _e: None
         self._seconds: dict[tuple[int, int], float] = {}
 
@@ -145,18 +156,30 @@ class WavOut:
         if not len(chunk.pcm):
             return
         pcm = chunk.pcm
-        if self._rate is not None and chunk.sample_rate != self._rate:
+        if self._stream is None:
+            from audio.wav_stream import WavStream
+
+            self._stream = WavStream(self.path, chunk.sample_rate)
+        rate = self._stream.sample_rate
+        if chunk.sample_rate != rate:
             from audio.resample import resample
 
-            pcm = resample(pcm, chunk.sample_rate, self._rate)
-        self._rate = self._rate or chunk.sample_rate
-        self._pcm.append(pcm.astype(np.float32))
+            pcm = resample(pcm, chunk.sample_rate, rate)
+        try:
+            self._stream.append(pcm)
+        except AudioError as exc:
+            self._post(ErrorEvent(str(exc), turn_id=chunk.turn_id))
+            return
         key = (chunk.turn_id, chunk.clause_id)
-        self._seconds[key] = self._seconds.get(key, 0.0) + len(pcm) / self._rate
+        self._seconds[key] = self._seconds.get(key, 0.0) + len(pcm) / rate
 
     def finish(self, turn_id: int) -> None:
-        if self._rate:
-            self._pcm.append(np.zeros(int(self.gap_s * self._rate), np.float32))
+        if self._stream is not None:
+            try:
+                self._stream.append(np.zeros(int(self.gap_s * self._stream.sample_rate), np.float32))
+                self._stream.commit()  # a valid WAV of every finished reply, whatever happens next
+            except AudioError as exc:
+                self._post(ErrorEvent(str(exc), turn_id=turn_id))
         self._post(PlaybackFinished(turn_id))
 
     def flush(self, turn_id: int) -> PlaybackFlushed:
@@ -164,11 +187,15 @@ class WavOut:
         return PlaybackFlushed(turn_id, played, played)  # a file hears everything that was written
 
     def stop(self) -> None:
-        pass
+        if self._stream is not None:
+            try:
+                self._stream.commit()
+            except AudioError:
+                pass
 
     def write(self) -> Path | None:
-        if not self._pcm or not self._rate:
+        """Close the file (header final); its path, or None when no audio was ever written."""
+        if self._stream is None:
             return None
-        from audio.wav import write_wav
-
-        return write_wav(self.path, np.concatenate(self._pcm), self._rate)
+        self._stream.close()
+        return self.path if self._stream.frames else None

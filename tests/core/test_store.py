@@ -10,9 +10,13 @@ from models.store import ModelStore
 
 
 def fake_model(folder, model_type="qwen2"):
+    """A folder that passes the import checks: config.json, a consistent safetensors file, a tokenizer."""
+    import numpy as np
+    from safetensors.numpy import save_file
+
     folder.mkdir(parents=True)
     (folder / "config.json").write_text(json.dumps({"model_type": model_type}))
-    (folder / "model.safetensors").write_bytes(bytes(range(256)) * 64)
+    save_file({"w": np.arange(4096, dtype=np.float32)}, str(folder / "model.safetensors"))
     (folder / "tokenizer.json").write_text("{}")
     return folder
 
@@ -81,7 +85,8 @@ def test_unreachable_hub_is_a_clear_error_not_a_traceback(store, monkeypatch):
         raise ConnectionError("Name or service not known")
 
     monkeypatch.setattr(huggingface_hub, "snapshot_download", boom)
-    with pytest.raises(ModelError, match="Could not download .*Check the network"):
+    with pytest.raises(ModelError, match="Could not download kokoro: can't reach the Hugging Face hub.*Check the "
+                                         "connection.*--as kokoro`"):
         store.pull("kokoro")
 
 

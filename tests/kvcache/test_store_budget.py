@@ -105,3 +105,65 @@ def test_one_million_tokens_fit_in_9_gb_at_the_default():
     assert rows["bf16"].bits_per_element == 16 and rows["K4V3"].bits_per_element == pytest.approx(3.5 + 2 / 256 * 8)
     assert rows["K2V2"].max_tokens > rows["K4V3"].max_tokens > rows["K4V4"].max_tokens > rows["bf16"].max_tokens
     assert np.isclose(rows["K4V3"].bytes_per_token, 8 * 4 * (128 + 96 + 4))
+
+
+def _flip(path, offset_from_end):
+    data = bytearray(path.read_bytes())
+    data[len(data) - offset_from_end] ^= 0x10
+    path.write_bytes(bytes(data))
+
+
+def test_a_bit_flip_in_array_data_is_an_error_value_not_garbage(tmp_path):
+    from kvcache.store import CacheLoadFailed, try_load_cache
+
+    fp = model_fingerprint(CONFIG)
+    path = save_cache(tmp_path / "p.safetensors", _caches(), fp)
+    _flip(path, 7)  # inside the last array's data: the file still parses
+    with pytest.raises(KVCacheError, match="does not match its checksum"):
+        load_cache(path, fp)
+    failed = try_load_cache(path, fp)
+    assert isinstance(failed, CacheLoadFailed) and "delete it and recompute" in failed.message
+
+
+def test_arrays_that_differ_from_their_header_are_refused(tmp_path):
+    fp = model_fingerprint(CONFIG)
+    path = save_cache(tmp_path / "p.safetensors", _caches(), fp)
+    arrays, header = mx.load(str(path), format="safetensors", return_metadata=True)
+    name = next(n for n, a in arrays.items() if a.dtype == mx.float32)
+    arrays[name] = arrays[name].astype(mx.float16)
+    mx.save_safetensors(str(path), arrays, header)
+    with pytest.raises(KVCacheError, match=f"{name} is float16.*header says float32"):
+        load_cache(path, fp)
+
+
+def test_structure_is_checked_against_the_model(tmp_path):
+    from kvcache.store import CacheLayout
+
+    caches = _caches()
+    fp = model_fingerprint(CONFIG)
+    path = save_cache(tmp_path / "p.safetensors", caches, fp)
+    geometry = {**CONFIG, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 64}
+    good = CacheLayout(("attention", "attention", "arrays", "sliding"), kv_heads=2, head_dim=64, v_head_dim=64)
+    assert CacheLayout.of(caches, geometry).kinds == good.kinds
+    with pytest.raises(KVCacheError, match="layer 1 has 2 heads of size 8, this model has 2 of size 64"):
+        load_cache(path, fp, good)  # the plain layer was saved with head size 8
+    with pytest.raises(KVCacheError, match="holds 4 layers but this model has 3"):
+        load_cache(path, fp, CacheLayout(good.kinds[:3]))
+    with pytest.raises(KVCacheError, match="layer 2 is a arrays cache, this model needs attention"):
+        load_cache(path, fp, CacheLayout(("attention",) * 4))
+    loaded, _ = load_cache(path, fp, CacheLayout(good.kinds))
+    assert len(loaded) == 4
+
+
+def test_stale_snapshot_temp_files_are_removed_at_start(tmp_path):
+    import os
+
+    from kvcache.store import clean_stale_temp_files
+
+    dead = tmp_path / ".p.safetensors.tmp-99999999.safetensors"
+    live = tmp_path / f".q.safetensors.tmp-{os.getpid()}.safetensors"
+    keep = tmp_path / "p.safetensors"
+    for p in (dead, live, keep):
+        p.write_bytes(b"\0" * 1000)
+    assert clean_stale_temp_files(tmp_path) == [dead]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, keep.name])
