@@ -59,28 +59,35 @@ def do_check_bundle(store: ModelStore | None, args: argparse.Namespace) -> int:
     return 0 if decision.allowed else 1
 
 
-def do_import_checked(store: ModelStore, args: argparse.Namespace) -> int:
-    """`hearth models import DIR [--as NAME]`, refusing what the policy refuses, and audited either way."""
-    src = Path(args.folder).expanduser()
-    ctx = current()
-    decision = check_import(src, ctx.policy)
-    if not decision.allowed:
-        ctx.audit.record(AuditKind.IMPORT, allowed=False, source=str(src), manifest_hash=decision.manifest_hash,
-                         reason=decision.message)
-        print(decision.message, file=sys.stderr)
-        return 2
-    m = store.import_folder(src, args.as_name or bundle_name(src))
-    signed_by = decision.report.signed_by if decision.report else None
-    ctx.audit.record(AuditKind.IMPORT, allowed=True, source=str(src), name=m.name,
-                     manifest_hash=decision.manifest_hash, signed_by=signed_by, size_bytes=m.size_bytes)
-    print(f"Imported {m.name} ({human_bytes(m.size_bytes)}, role {m.role.value if m.role else '?'}) into {m.folder}"
-          + (f"; bundle {decision.manifest_hash[:12]}... verified" if decision.manifest_hash else ""))
-    return 0
+def checked_import(do_import: "Action") -> "Action":
+    """`hearth models import` behind the policy: a refused folder is reported and audited, an allowed one is
+    imported by ``do_import`` (names, --force, confirmation) and audited with its manifest hash."""
+
+    def run(store: ModelStore, args: argparse.Namespace) -> int:
+        src = Path(args.folder).expanduser()
+        ctx = current()
+        decision = check_import(src, ctx.policy)
+        if not decision.allowed:
+            ctx.audit.record(AuditKind.IMPORT, allowed=False, source=str(src), manifest_hash=decision.manifest_hash,
+                             reason=decision.message)
+            print(decision.message, file=sys.stderr)
+            return 2
+        if decision.manifest_hash and not getattr(args, "as_name", None):  # a bundle knows its model's name
+            args = argparse.Namespace(**{**vars(args), "as_name": bundle_name(src)})
+        code = do_import(store, args)
+        signed_by = decision.report.signed_by if decision.report else None
+        ctx.audit.record(AuditKind.IMPORT, allowed=code == 0, source=str(src), manifest_hash=decision.manifest_hash,
+                         signed_by=signed_by)
+        if code == 0 and decision.manifest_hash:
+            print(f"Bundle {decision.manifest_hash[:12]}... verified.")
+        return code
+
+    return run
 
 
 Action = Callable[[ModelStore, argparse.Namespace], int]
 BUNDLE_ACTIONS: dict[str, Action] = {
-    "keygen": do_keygen, "bundle": do_bundle, "check-bundle": do_check_bundle, "import": do_import_checked,
+    "keygen": do_keygen, "bundle": do_bundle, "check-bundle": do_check_bundle,
 }
 
 

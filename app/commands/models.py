@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from app.commands import command
+from app.commands.bundle import BUNDLE_ACTIONS, add_bundle_parsers, checked_import
 from app.engine.runtime import build_store
 from app.config.settings import load_settings
 from app.units import human_bytes
@@ -80,7 +81,7 @@ def do_rm(store: ModelStore, args: argparse.Namespace) -> int:
 
 
 ACTIONS: dict[str, Callable[[ModelStore, argparse.Namespace], int]] = {
-    "list": do_list, "pull": do_pull, "import": do_import, "verify": do_verify, "rm": do_rm,
+    "list": do_list, "pull": do_pull, "import": checked_import(do_import), "verify": do_verify, "rm": do_rm,
 }
 
 
@@ -99,13 +100,14 @@ class ModelsCommand:
         imp.add_argument("--force", action="store_true", help="replace an installed model of the same name")
         sub.add_parser("verify", help="check every file against its sha256").add_argument("model")
         sub.add_parser("rm", help="delete an installed model").add_argument("model")
+        add_bundle_parsers(sub)
 
     def run(self, args: argparse.Namespace) -> int:
         loaded = load_settings()
         for problem in loaded.problems:
             print(problem.message, file=sys.stderr)
         try:
-            return ACTIONS[args.action](build_store(loaded.settings), args)
+            return {**ACTIONS, **BUNDLE_ACTIONS}[args.action](build_store(loaded.settings), args)
         except ModelError as exc:
             print(exc, file=sys.stderr)
             return 2

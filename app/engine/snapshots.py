@@ -30,18 +30,22 @@ def save_live(live: LiveCache, req: SaveCache, cache_label: str) -> CacheSaved:
 
 def load_live(live: LiveCache, req: LoadCache, cache_label: str) -> CacheRestored:
     """Install the snapshot into ``live`` when it fits the model; otherwise leave ``live`` empty and say why."""
-    from kvcache.config import KVCacheError
-    from kvcache.store import load_cache
+    from kvcache.store import CacheLayout, CacheLoadFailed, try_load_cache
 
     t0 = time.perf_counter()
     if not Path(req.path).exists():
         return CacheRestored(req.conversation_id, False, reason="no saved cache")
+    config = getattr(getattr(live.model, "model", None), "args", None)
+    expect = CacheLayout.of(live.layers, vars(config) if config is not None and hasattr(config, "__dict__") else None)
+    loaded = try_load_cache(req.path, fingerprint(live.model, cache_label), expect)
+    if isinstance(loaded, CacheLoadFailed):
+        return CacheRestored(req.conversation_id, False, reason=loaded.message)
+    layers, header = loaded.caches, loaded.header
     try:
-        layers, header = load_cache(req.path, fingerprint(live.model, cache_label))
         tokens = [int(t) for t in json.loads(header["tokens"])]
         position = json.loads(header.get("position", "null"))
-    except (KVCacheError, KeyError, ValueError, TypeError) as exc:
-        return CacheRestored(req.conversation_id, False, reason=str(exc))
+    except (KeyError, ValueError, TypeError) as exc:
+        return CacheRestored(req.conversation_id, False, reason=f"its token list is damaged ({exc})")
     expected = live.layers
     if len(layers) != len(expected) or any(type(a) is not type(b) for a, b in zip(layers, expected)):
         return CacheRestored(req.conversation_id, False, reason="it was saved with another cache layout")

@@ -59,7 +59,15 @@ def history_tokens(settings: Settings, model: str, reply_tokens: int) -> int:
 
 
 def conversation_store() -> ConversationStore:
-    return ConversationStore(paths.data_dir() / "conversations")
+    """The conversations folder; half-written KV snapshots of killed processes are removed first."""
+    from kvcache.store import clean_stale_temp_files
+
+    root = paths.data_dir() / "conversations"
+    if root.is_dir():
+        for folder in root.iterdir():
+            if folder.is_dir():
+                clean_stale_temp_files(folder)
+    return ConversationStore(root)
 
 
 def model_loads(settings: Settings, spec: SessionSpec, ports: Ports) -> tuple[LoadModel, ...]:

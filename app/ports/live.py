@@ -3,6 +3,9 @@ whose output feeds the echo canceller as its far-end reference (barge-in without
 
 from __future__ import annotations
 
+from audio.types import AudioFileError
+from audio.wav_stream import output_problem
+
 import sys
 import threading
 from pathlib import Path
@@ -88,6 +91,8 @@ def live_ports(settings: Settings, cfg: EndpointConfig, push_to_talk: bool, out:
     for note in notes:
         print(f"[{note}]", file=err)
     player = Player(24000, on_far_end=pipeline.aec.push_far_end, volume=settings.voice.volume)
+    if out is not None and (problem := output_problem(out)):
+        raise AudioFileError(problem)
     backend = FileBackend(out) if out else SoundDeviceBackend(a.output_device or None)
     hearing = PipelineHearing(pipeline)
     if push_to_talk:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from app.audit.log import AuditLog
-from app.commands.bundle import do_bundle, do_check_bundle, do_import_checked, do_keygen
+from app.commands.bundle import do_bundle, do_check_bundle, do_keygen
+from app.commands.models import ACTIONS
 from app.policy import startup
 from app.policy.model import Policy
 from models.bundle import (
@@ -27,6 +28,9 @@ from models.bundle import (
     make_bundle,
     verify_bundle,
 )
+import numpy as np
+from safetensors.numpy import save_file
+
 from models.store import ModelStore
 
 
@@ -35,7 +39,7 @@ def model(tmp_path) -> Path:
     folder = tmp_path / "tiny-model"
     (folder / "sub").mkdir(parents=True)
     (folder / "config.json").write_text(json.dumps({"model_type": "llama"}))
-    (folder / "model.safetensors").write_bytes(bytes(range(256)) * 64)
+    save_file({"w": np.arange(4096, dtype=np.float32)}, str(folder / "model.safetensors"))
     (folder / "sub" / "tokenizer.json").write_text("{}")
     return folder
 
@@ -191,8 +195,8 @@ def test_keygen_bundle_check_and_import_commands(model, tmp_path, write_policy, 
     shutil.copytree(out, tampered)
     (tampered / "sub" / "tokenizer.json").write_text('{"x": 1}')
     assert do_check_bundle(None, argparse.Namespace(folder=str(tampered))) == 1
-    assert do_import_checked(store, argparse.Namespace(folder=str(tampered), as_name=None)) == 2
-    assert do_import_checked(store, argparse.Namespace(folder=str(out), as_name=None)) == 0
+    assert ACTIONS["import"](store, argparse.Namespace(folder=str(tampered), as_name=None, force=False)) == 2
+    assert ACTIONS["import"](store, argparse.Namespace(folder=str(out), as_name=None, force=False)) == 0
     assert (store.imported_dir / model.name / BUNDLE_MANIFEST).is_file()  # named after the bundle's model
     from app.audit.verify import verify_audit
 

@@ -17,6 +17,9 @@ from app.policy.startup import Enterprise, SafeAudit
 from models.base import ModelError, Role
 from models.bundle import generate_keypair, load_private_key, make_bundle
 from models.loader import load_adapter
+import numpy as np
+from safetensors.numpy import save_file
+
 from models.store import ModelStore
 
 
@@ -25,7 +28,7 @@ def signed(tmp_path):
     src = tmp_path / "m"
     src.mkdir()
     (src / "config.json").write_text(json.dumps({"model_type": "llama"}))
-    (src / "weights.safetensors").write_bytes(b"w" * 4096)
+    save_file({"w": np.ones(1000, dtype=np.float32)}, str(src / "weights.safetensors"))
     public = generate_keypair(tmp_path / "k.pem")
     bundle = make_bundle(src, tmp_path / "bundle", "m", load_private_key(tmp_path / "k.pem"))
     store = ModelStore(tmp_path / "store", offline=True)
