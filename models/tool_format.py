@@ -304,7 +304,7 @@ def _guess_name(body: str) -> tuple[str, str]:
         return "", ""
     name = rest[1:rest.index('"', 1)]
     args_at = body.find('"arguments"')
-    args = body[args_at + 11:].lstrip(" :\t\n") if args_at >= 0 else ""
+    args = body[args_at + 11:].strip(" :\t\n") if args_at >= 0 else ""
     if args.endswith("}"):
         args = args[:-1].rstrip()  # the closing brace of the call itself
     return name, args

@@ -58,7 +58,7 @@ def _arguments(parsed: ParsedCall, tool: Tool) -> dict[str, object] | str:
     if isinstance(value, dict):
         return value
     lone = _lone_parameter(tool)
-    if lone is not None and isinstance(value, (str, int, float)):
+    if lone is not None and isinstance(value, (str, int, float)) and not text.startswith(("{", "[")):
         return {lone: value}
     return f"the arguments must be a JSON object ({parsed.error})."
 

@@ -4,7 +4,8 @@ set, e.g. by barge-in) stops at the tool's next check and reports "cancelled". W
 caller says they were approved.
 
     runner = ToolRunner(all_tools(), post=session.post)
-    runner.submit(call, ctx, approved=True)   # returns at once
+    runner.propose(call, ctx)                 # WRITE/RUN: posts ProposalReady (or an error ToolResult)
+    runner.submit(call, ctx, approved=True)   # returns at once; posts the ToolResult
     ctx.cancel.set()                          # barge-in: the tool stops at its next check
     runner.close()
 """
@@ -14,9 +15,20 @@ from __future__ import annotations
 import queue
 import threading
 from dataclasses import dataclass, replace
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Union
 
-from app.tools.base import Tool, ToolCall, ToolContext, ToolResult, failed
+from app.tools.base import Proposal, Tool, ToolCall, ToolContext, ToolResult, failed
+
+
+@dataclass(frozen=True)
+class ProposalReady:
+    """What the user must approve before ``call`` runs (computed on the tool thread: it reads files)."""
+
+    call: ToolCall
+    proposal: Proposal
+
+
+ToolEvent = Union[ToolResult, ProposalReady]
 
 
 @dataclass(frozen=True)
@@ -24,13 +36,14 @@ class _Job:
     call: ToolCall
     ctx: ToolContext
     approved: bool
+    propose_only: bool = False
 
 
 _STOP = object()
 
 
 class ToolRunner:
-    def __init__(self, tools: Mapping[str, Tool], post: Callable[[ToolResult], None]) -> None:
+    def __init__(self, tools: Mapping[str, Tool], post: Callable[[ToolEvent], None]) -> None:
         self._tools = dict(tools)
         self._post = post
         self._jobs: queue.Queue = queue.Queue()
@@ -40,13 +53,35 @@ class ToolRunner:
     def submit(self, call: ToolCall, ctx: ToolContext, approved: bool = False) -> None:
         self._jobs.put(_Job(call, ctx, approved))
 
+    def propose(self, call: ToolCall, ctx: ToolContext) -> None:
+        self._jobs.put(_Job(call, ctx, False, propose_only=True))
+
     def close(self, timeout: float = 10.0) -> None:
         self._jobs.put(_STOP)
         self._thread.join(timeout)
 
     def _work(self) -> None:
         while (job := self._jobs.get()) is not _STOP:
-            self._post(run_call(self._tools, job.call, job.ctx, job.approved))
+            if job.propose_only:
+                self._post(propose_call(self._tools, job.call, job.ctx))
+            else:
+                self._post(run_call(self._tools, job.call, job.ctx, job.approved))
+
+
+def propose_call(tools: Mapping[str, Tool], call: ToolCall, ctx: ToolContext) -> ToolEvent:
+    """The proposal for a WRITE/RUN call, or an error ToolResult (the call cannot work); never raises."""
+    tool = tools.get(call.name)
+    if tool is None:
+        return failed(call.call_id, call.name, f"there is no tool named '{call.name}'.")
+    try:
+        proposal = tool.proposal(call.arguments, ctx)
+    except Exception as exc:  # noqa: BLE001
+        return failed(call.call_id, call.name, f"the tool failed: {type(exc).__name__}: {exc}")
+    if isinstance(proposal, ToolResult):
+        return replace(proposal, call_id=call.call_id, name=call.name)
+    if proposal is None:
+        return failed(call.call_id, call.name, "this tool has nothing to approve; run it directly.")
+    return ProposalReady(call, proposal)
 
 
 def run_call(tools: Mapping[str, Tool], call: ToolCall, ctx: ToolContext, approved: bool) -> ToolResult:
