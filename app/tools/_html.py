@@ -54,12 +54,11 @@ class _Converter(HTMLParser):
         if self.skip or not text:
             return
         if self._tail().endswith("\n") or not self.buf:
-            prefix = "> " * self.quote + self.bullet
-            self.bullet = ""
             text = text.lstrip(" ") if not self.pre else text
             if not text:
                 return
-            text = prefix + text
+            text = "> " * self.quote + self.bullet + text
+            self.bullet = ""
         self.buf.append(text)
 
     # --- parser callbacks
@@ -75,6 +74,7 @@ class _Converter(HTMLParser):
         self.stack.append((tag, skipping, len(self.buf)))
         if skipping:
             self.skip += 1
+        if self.skip:
             return
         if tag in MAIN_TAGS or a.get("role") == "main":
             self.main_open.append(len(self.buf))
@@ -144,7 +144,7 @@ class _Converter(HTMLParser):
         elif tag in ("td", "th"):
             self.row_header |= tag == "th"
         elif tag in BLOCKS:
-            self._newline(2)
+            self._newline(1 if self.lists else 2)  # a <p> inside a list item: no blank line
         elif tag == "code" and not self.pre:
             self._emit("`")
         elif tag in ("strong", "b"):
@@ -156,7 +156,7 @@ class _Converter(HTMLParser):
 
     def _close(self, tag: str, start: int) -> None:
         if re.fullmatch(r"h[1-6]", tag) or tag in BLOCKS - {"ul", "ol", "table", "blockquote"}:
-            self._newline(2)
+            self._newline(1 if self.lists else 2)
         if tag in MAIN_TAGS and self.main_open:
             self.main.append((self.main_open.pop(), len(self.buf)))
         handler = _CLOSERS.get(tag)

@@ -16,14 +16,14 @@ from app.tools.registry import all_tools, tools_for
 
 PAGE = """<!doctype html><html><head><title>calc docs</title><style>body{color:red}</style>
 <script>var tracking = 1;</script></head><body>
-<nav><a href="/">Home</a> | <a href="/api">API</a></nav>
+<nav><ul><li><a href="/">Home</a></li><li><ul><li><a href="/api">API</a></li></ul></li></ul></nav>
 <div class="sphinxsidebar" role="navigation"><p>Search the docs</p></div>
 <main><h1>Using <code>add</code></h1>
 <p>Call <code>add(a, b)</code> to <strong>sum</strong> two numbers. See <a href="https://example.com/x">the spec</a>.</p>
 <pre><code>from calc.main import add
 print(add(2, 3))
 </code></pre>
-<ul><li>fast</li><li>small<ul><li>really</li></ul></li></ul>
+<ul><li><p>fast</p></li><li>small<ul><li>really</li></ul></li></ul>
 <ol><li>one</li><li>two</li></ol>
 <table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>
 </main><footer>Copyright 2026</footer><script>more()</script></body></html>"""
