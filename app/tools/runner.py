@@ -1,11 +1,12 @@
 """Runs tool calls on one worker thread (never the caller's: not the engine's, not the session's) and posts each
 ToolResult through ``post``. A tool that raises becomes an error result; a cancelled call (its context's Event
-set, e.g. by barge-in) stops at the tool's next check and reports "cancelled". WRITE/RUN calls run only when the
-caller says they were approved.
+set, e.g. by barge-in) stops at the tool's next check and reports "cancelled". A WRITE/RUN call runs only with
+the Proposal the user approved, and only while a fresh proposal still equals it (a file edited since the user said
+yes is not changed behind their back: the model is told to propose again).
 
     runner = ToolRunner(all_tools(), post=session.post)
     runner.propose(call, ctx)                 # WRITE/RUN: posts ProposalReady (or an error ToolResult)
-    runner.submit(call, ctx, approved=True)   # returns at once; posts the ToolResult
+    runner.submit(call, ctx, approved=ready.proposal)  # after the user's yes; posts the ToolResult
     ctx.cancel.set()                          # barge-in: the tool stops at its next check
     runner.close()
 """
@@ -35,7 +36,7 @@ ToolEvent = Union[ToolResult, ProposalReady]
 class _Job:
     call: ToolCall
     ctx: ToolContext
-    approved: bool
+    approved: Proposal | None
     propose_only: bool = False
 
 
@@ -50,11 +51,11 @@ class ToolRunner:
         self._thread = threading.Thread(target=self._work, name="hearth-tools", daemon=True)
         self._thread.start()
 
-    def submit(self, call: ToolCall, ctx: ToolContext, approved: bool = False) -> None:
+    def submit(self, call: ToolCall, ctx: ToolContext, approved: Proposal | None = None) -> None:
         self._jobs.put(_Job(call, ctx, approved))
 
     def propose(self, call: ToolCall, ctx: ToolContext) -> None:
-        self._jobs.put(_Job(call, ctx, False, propose_only=True))
+        self._jobs.put(_Job(call, ctx, None, propose_only=True))
 
     def close(self, timeout: float = 10.0) -> None:
         self._jobs.put(_STOP)
@@ -84,14 +85,17 @@ def propose_call(tools: Mapping[str, Tool], call: ToolCall, ctx: ToolContext) ->
     return ProposalReady(call, proposal)
 
 
-def run_call(tools: Mapping[str, Tool], call: ToolCall, ctx: ToolContext, approved: bool) -> ToolResult:
+def run_call(tools: Mapping[str, Tool], call: ToolCall, ctx: ToolContext,
+             approved: Proposal | None = None) -> ToolResult:
     """One call, on the current thread; never raises."""
     tool = tools.get(call.name)
     if tool is None:
         return failed(call.call_id, call.name, f"there is no tool named '{call.name}'. "
                                                f"Available tools: {', '.join(tools) or 'none'}.")
-    if tool.risk.needs_approval and not approved:
-        return failed(call.call_id, call.name, "this action needs the user's approval, which was not given.")
+    if tool.risk.needs_approval:
+        refused = _check_approval(tools, call, ctx, approved)
+        if refused is not None:
+            return refused
     if ctx.cancel.is_set():
         return _cancelled(call)
     try:
@@ -101,6 +105,19 @@ def run_call(tools: Mapping[str, Tool], call: ToolCall, ctx: ToolContext, approv
     if not isinstance(result, ToolResult):
         return failed(call.call_id, call.name, f"the tool returned {type(result).__name__}, not a ToolResult.")
     return replace(result, call_id=call.call_id, name=call.name)  # a tool that finished before a cancel says so
+
+
+def _check_approval(tools: Mapping[str, Tool], call: ToolCall, ctx: ToolContext,
+                    approved: Proposal | None) -> ToolResult | None:
+    if approved is None:
+        return failed(call.call_id, call.name, "this action needs the user's approval, which was not given.")
+    fresh = propose_call(tools, call, ctx)
+    if isinstance(fresh, ToolResult):
+        return fresh
+    if fresh.proposal != approved:
+        return failed(call.call_id, call.name, "the files changed since the user approved this; nothing was "
+                                               "changed. Read them again and propose the change anew.")
+    return None
 
 
 def _cancelled(call: ToolCall) -> ToolResult:

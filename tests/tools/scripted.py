@@ -72,7 +72,7 @@ def _one_call(prepared, tools, runner: ToolRunner, events: queue.Queue, answers:
     if isinstance(prepared, ToolResult):
         return prepared
     call: ToolCall = prepared
-    approved = False
+    approved = None
     if tools[call.name].risk.needs_approval:
         runner.propose(call, ctx)
         ready = events.get(timeout=60)
@@ -84,7 +84,7 @@ def _one_call(prepared, tools, runner: ToolRunner, events: queue.Queue, answers:
         log.approvals.append((call.call_id, answer, verdict))
         if verdict is not Approval.YES:
             return failed(call.call_id, call.name, f"the user did not approve this ({answer!r}); nothing was changed.")
-        approved = True
+        approved = ready.proposal
     runner.submit(call, ctx, approved=approved)
     result = events.get(timeout=120)
     assert isinstance(result, ToolResult) and result.call_id == call.call_id

@@ -86,7 +86,8 @@ def test_cancel_stops_a_running_command(ctx, repo: Path):
     results: queue.Queue = queue.Queue()
     runner = ToolRunner(all_tools(), results.put)
     try:
-        runner.submit(ToolCall("c1", "run_command", {"command": f"{PY} -c \"{code}\""}), ctx, approved=True)
+        call = ToolCall("c1", "run_command", {"command": f"{PY} -c \"{code}\""})
+        runner.submit(call, ctx, approved=RUN.proposal(call.arguments, ctx))
         deadline = time.monotonic() + 30
         while not marker.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
