@@ -85,3 +85,17 @@ def test_unknown_mode_and_bad_mode():
         get_mode("narrator-that-does-not-exist")
     with pytest.raises(ValueError):
         Mode("x", "X", "p", tools=("read_file",), max_tool_steps=0)
+
+
+def test_coding_mode_speaks_a_short_summary_without_code():
+    from app.modes.speech import spoken_part
+    from app.tools.base import Proposal, ProposalKind, ToolResult
+    from app.tools.render import proposal_text, result_text
+
+    reply = ("I fixed add. It now adds. The test passes too.\n\n```python\ndef add(a, b):\n    return a + b\n```\n"
+             "Anything else?")
+    assert spoken_part(reply, get_mode("coding")) == "I fixed add. It now adds."
+    assert spoken_part(reply, get_mode("assistant")) == reply
+    text = proposal_text(Proposal(ProposalKind.EDIT, "Edit a.py: 1 line(s) added, 1 removed.", "-x\n+y\n"))
+    assert text.endswith("Apply this edit? [y/N] ") and "-x\n+y" in text
+    assert result_text(ToolResult("c", "git", False, "Error: no", None, "no")) == "[git] no"
