@@ -11,7 +11,8 @@ SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "nav
                           "iframe", "button", "select", "head", "canvas", "object", "dialog"})
 SKIPPED_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "complementary", "menu"})
 SKIPPED_CLASSES = frozenset({"sidebar", "sphinxsidebar", "navbar", "nav", "navigation", "breadcrumb",
-                             "breadcrumbs", "footer", "headerlink", "toc", "related", "skip-link", "menu", "cookie"})
+                             "breadcrumbs", "footer", "headerlink", "toc", "related", "skip-link", "menu", "cookie", "src",
+                             "copy-button", "anchor"})
 VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "area", "base", "col", "embed", "source", "track",
                   "wbr", "param"})
 BLOCKS = frozenset({"p", "div", "section", "article", "main", "header", "dl", "figure", "table", "ul", "ol",
@@ -202,7 +203,9 @@ class _Converter(HTMLParser):
     def _close_link(self, start: int) -> None:
         href = self.links.pop() if self.links else ""
         text = "".join(self.buf[start:]).strip()
-        if text and href.startswith(("http://", "https://")):
+        if href.startswith("#") and not any(ch.isalnum() for ch in text):
+            del self.buf[start:]  # a permalink mark (§, ¶, #) next to a heading
+        elif text and href.startswith(("http://", "https://")):
             self.buf[start:] = [f"[{text}]({href})"]
 
 

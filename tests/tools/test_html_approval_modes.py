@@ -18,7 +18,7 @@ PAGE = """<!doctype html><html><head><title>calc docs</title><style>body{color:r
 <script>var tracking = 1;</script></head><body>
 <nav><ul><li><a href="/">Home</a></li><li><ul><li><a href="/api">API</a></li></ul></li></ul></nav>
 <div class="sphinxsidebar" role="navigation"><p>Search the docs</p></div>
-<main><h1>Using <code>add</code></h1>
+<main><h1>Using <code>add</code><a class="doc-anchor" href="#using">§</a></h1>
 <p>Call <code>add(a, b)</code> to <strong>sum</strong> two numbers. See <a href="https://example.com/x">the spec</a>.</p>
 <pre><code>from calc.main import add
 print(add(2, 3))
@@ -32,7 +32,7 @@ print(add(2, 3))
 def test_html_to_markdown_keeps_content_and_drops_chrome():
     title, md = html_to_markdown(PAGE)
     assert title == "calc docs"
-    assert md.startswith("# Using `add`")
+    assert md.startswith("# Using `add`\n\nCall")
     assert "Call `add(a, b)` to **sum** two numbers. See [the spec](https://example.com/x)." in md
     assert "```\nfrom calc.main import add\nprint(add(2, 3))\n```" in md
     assert "- fast\n- small\n  - really" in md and "1. one\n2. two" in md
