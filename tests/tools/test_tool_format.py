@@ -118,3 +118,20 @@ def test_rendered_prompt_generates_with_mlx_lm(tiny_llm: Path):
     prompt = render_prompt(tok, USER, SPECS[:2])
     pieces = list(mlx_lm.stream_generate(model, tok, prompt, max_tokens=3))
     assert pieces and pieces[-1].prompt_tokens == len(prompt)
+
+
+def test_parser_on_the_streaming_detokenizers_segments(llm_tokenizer):
+    """Fed exactly what mlx-lm's stream_generate yields per token (multi-byte characters arrive split)."""
+    call = FunctionCall("search", {"pattern": "café ✓ naïve", "limit": 3}, "call_1")
+    text = _assistant_text(llm_tokenizer, AssistantToolCalls("Voilà — searching.", (call,)))
+    detok = llm_tokenizer.detokenizer
+    detok.reset()
+    parser = ToolCallParser(_format(llm_tokenizer), SPECS)
+    outs = []
+    for token in llm_tokenizer.encode(text, add_special_tokens=False):
+        detok.add_token(token)
+        outs.append(parser.feed(detok.last_segment))
+    detok.finalize()
+    outs += [parser.feed(detok.last_segment), parser.finish()]
+    assert [c for o in outs for c in o.calls] == [call]
+    assert "".join(o.text for o in outs).strip() == "Voilà — searching."
