@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from typing import Any, Mapping
@@ -66,7 +67,8 @@ def list_workspace_files(ws: Workspace, under: Path | None = None) -> list[str]:
             prefix = start.relative_to(ws.root).as_posix()
             names = [n for n in out.stdout.decode("utf-8", "replace").split("\0") if n]
             rels = [n if prefix == "." else f"{prefix}/{n}" for n in names]
-            return sorted(r for r in rels if (ws.root / r).is_file())
+            root = str(ws.root)
+            return sorted(r for r in rels if os.path.isfile(os.path.join(root, r)))  # (deleted files are listed)
     return walk_files(ws.root, start)
 
 

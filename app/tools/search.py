@@ -6,6 +6,7 @@ cannot run the pattern, a Python scan of the same file list. Both honour the can
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -69,13 +70,14 @@ def _python_grep(ws: Workspace, rx: re.Pattern[str], under: Path, glob: str, lim
     import fnmatch
 
     lines: list[str] = []
+    root = str(ws.root)
     for i, rel in enumerate(list_workspace_files(ws, under)):
         if cancel is not None and i % 64 == 0 and cancel.is_set():
             raise WorkspaceError("search cancelled")
         if glob and not (fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(rel.rsplit("/", 1)[-1], glob)):
             continue
         try:
-            with (ws.root / rel).open("rb") as fh:
+            with open(os.path.join(root, rel), "rb") as fh:
                 data = fh.read(MAX_FILE_BYTES)
         except OSError:
             continue
