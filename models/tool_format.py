@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, Sequence, Union
 
@@ -146,26 +146,31 @@ def render_prompt(tokenizer: Any, messages: Sequence[TemplateMessage], tools: Se
 
 @dataclass(frozen=True)
 class ToolFormat:
-    """How this model's template writes a tool call: the markers around it and mlx-lm's parser for the inside."""
+    """How this model writes a tool call (the markers around it, mlx-lm's parser for the inside) and, when it has
+    one, its reasoning block (``think_start`` / ``think_end``; empty when the model has none)."""
 
     parser_name: str
     start: str
     end: str
     parse: Callable[[str, Any], Any] = field(compare=False, repr=False)
+    think_start: str = ""
+    think_end: str = ""
 
     @classmethod
     def of(cls, tokenizer: Any) -> "ToolFormat | None":
         """None when the template has no tool-call format mlx-lm knows."""
-        from mlx_lm.tokenizer_utils import TokenizerWrapper, _infer_tool_parser
+        from mlx_lm.tokenizer_utils import TokenizerWrapper, _infer_thinking, _infer_tool_parser
 
+        owner = _template_owner(tokenizer)
+        hf = owner._tokenizer if isinstance(owner, TokenizerWrapper) else owner
+        think_start, think_end = _infer_thinking(hf)[:2]
+        think = {"think_start": think_start or "", "think_end": think_end or ""}
         if isinstance(tokenizer, TokenizerWrapper) and tokenizer.has_tool_calling:
             parse = tokenizer.tool_parser
-            return cls(parse.__module__.rsplit(".", 1)[-1], tokenizer.tool_call_start, tokenizer.tool_call_end, parse)
-        owner = _template_owner(tokenizer)
-        if isinstance(owner, TokenizerWrapper):
-            owner = owner._tokenizer
-        name = _infer_tool_parser(owner)
-        return cls.named(name) if name else None
+            return cls(parse.__module__.rsplit(".", 1)[-1], tokenizer.tool_call_start, tokenizer.tool_call_end,
+                       parse, **think)
+        name = _infer_tool_parser(hf)
+        return replace(cls.named(name), **think) if name else None
 
     @classmethod
     def named(cls, name: str) -> "ToolFormat":
@@ -188,57 +193,77 @@ def require_format(tokenizer: Any) -> ToolFormat:
 class ParserOutput:
     text: str  # plain text to show / speak now
     calls: tuple[ParsedCall, ...] = ()
+    reasoning: str = ""  # inside the model's think block: shown (muted) at most, never spoken, never run
+
+
+_NORMAL, _THINK, _CALL = "normal", "think", "call"
 
 
 class ToolCallParser:
-    """Splits a model's streamed output into plain text and typed tool calls (one instance per reply)."""
+    """Splits a model's streamed output into plain text, reasoning and typed tool calls (one instance per reply).
+    ``in_thinking``: the prompt already opened the think block (a template that ends its generation prompt with
+    ``<think>``), so the output starts inside it. Calls written inside a think block are reasoning, not calls."""
 
-    def __init__(self, fmt: ToolFormat, tools: Sequence[ToolSpec] = (), id_prefix: str = "call") -> None:
+    def __init__(self, fmt: ToolFormat, tools: Sequence[ToolSpec] = (), id_prefix: str = "call",
+                 in_thinking: bool = False) -> None:
         self._fmt = fmt
         self._tools = [t.as_template_dict() for t in tools] or None
-        self._pending = ""  # outside a call: text that may be the start of the start marker
-        self._body: list[str] | None = None  # inside a call
+        self._state = _THINK if in_thinking and fmt.think_end else _NORMAL
+        self._pending = ""  # text that may be the start of a marker
+        self._body = ""  # the call being read
         self._ids = (f"{id_prefix}_{i}" for i in itertools.count(1))
 
     @property
     def in_call(self) -> bool:
-        return self._body is not None
+        return self._state == _CALL
 
     def feed(self, delta: str) -> ParserOutput:
-        text_out: list[str] = []
+        sinks: dict[str, list[str]] = {_NORMAL: [], _THINK: []}
         calls: list[ParsedCall] = []
-        buf = self._pending + delta
-        self._pending = ""
+        buf, self._pending = self._pending + delta, ""
         while buf:
-            if self._body is None:
-                idx = buf.find(self._fmt.start)
-                if idx < 0:
-                    keep = _partial_suffix(buf, self._fmt.start)
-                    text_out.append(buf[: len(buf) - keep])
-                    self._pending = buf[len(buf) - keep:]
-                    break
-                text_out.append(buf[:idx])
-                self._body = []
-                buf = buf[idx + len(self._fmt.start):]
-            else:
-                joined = "".join(self._body) + buf
-                idx = joined.find(self._fmt.end)
-                if idx < 0:
-                    self._body = [joined]
-                    break
-                calls.extend(self._parse(joined[:idx]))
-                self._body = None
-                buf = joined[idx + len(self._fmt.end):]
-        return ParserOutput("".join(text_out), tuple(calls))
+            buf = self._call_step(buf, calls) if self._state == _CALL else self._text_step(buf, sinks)
+        return ParserOutput("".join(sinks[_NORMAL]), tuple(calls), "".join(sinks[_THINK]))
+
+    def _markers(self) -> dict[str, str]:
+        if self._state == _THINK:
+            return {self._fmt.think_end: _NORMAL}
+        markers = {self._fmt.start: _CALL}
+        if self._fmt.think_start:
+            markers[self._fmt.think_start] = _THINK
+        return markers
+
+    def _text_step(self, buf: str, sinks: dict[str, list[str]]) -> str:
+        markers = self._markers()
+        found = [(buf.find(m), m) for m in markers if m in buf]
+        sink = sinks[self._state]
+        if not found:
+            keep = max(_partial_suffix(buf, m) for m in markers)
+            sink.append(buf[: len(buf) - keep])
+            self._pending = buf[len(buf) - keep:]
+            return ""
+        at, marker = min(found)
+        sink.append(buf[:at])
+        self._state = markers[marker]
+        return buf[at + len(marker):]
+
+    def _call_step(self, buf: str, calls: list[ParsedCall]) -> str:
+        joined = self._body + buf
+        at = joined.find(self._fmt.end)
+        if at < 0:
+            self._body = joined
+            return ""
+        calls.extend(self._parse(joined[:at]))
+        self._body, self._state = "", _NORMAL
+        return joined[at + len(self._fmt.end):]
 
     def finish(self) -> ParserOutput:
         """End of the reply: held-back text comes out; an unterminated call is parsed as far as it got."""
-        if self._body is not None:
-            body, self._body = "".join(self._body), None
-            calls = tuple(self._parse(body)) if body.strip() else ()
-            return ParserOutput("", calls)
+        if self._state == _CALL:
+            body, self._body, self._state = self._body, "", _NORMAL
+            return ParserOutput("", tuple(self._parse(body)) if body.strip() else ())
         text, self._pending = self._pending, ""
-        return ParserOutput(text)
+        return ParserOutput("", (), text) if self._state == _THINK else ParserOutput(text)
 
     def _parse(self, body: str) -> list[ParsedCall]:
         call_id = next(self._ids)

@@ -135,3 +135,22 @@ def test_parser_on_the_streaming_detokenizers_segments(llm_tokenizer):
     outs += [parser.feed(detok.last_segment), parser.finish()]
     assert [c for o in outs for c in o.calls] == [call]
     assert "".join(o.text for o in outs).strip() == "Voilà — searching."
+
+
+@pytest.mark.parametrize("step", [1, 5, 1000])
+def test_reasoning_is_kept_apart_and_calls_inside_it_do_not_count(step):
+    from dataclasses import replace
+
+    fmt = replace(ToolFormat.named("qwen3_coder"), think_start="<think>", think_end="</think>")
+    call = "<tool_call>\n<function=git>\n<parameter=command>\nstatus\n</parameter>\n</function>\n</tool_call>"
+
+    def run(text: str, in_thinking: bool = False):
+        parser = ToolCallParser(fmt, SPECS, in_thinking=in_thinking)
+        outs = [parser.feed(text[i:i + step]) for i in range(0, len(text), step)] + [parser.finish()]
+        return ("".join(o.reasoning for o in outs), "".join(o.text for o in outs), [c for o in outs for c in o.calls])
+
+    reasoning, text, calls = run(f"<think>Maybe {call} first.</think>\n\nChecking.{call}")
+    assert reasoning == f"Maybe {call} first." and text == "\n\nChecking."
+    assert [c.name for c in calls] == ["git"] and dict(calls[0].arguments) == {"command": "status"}
+    reasoning, text, calls = run("the prompt opened the block</think>Done.", in_thinking=True)
+    assert (reasoning, text, calls) == ("the prompt opened the block", "Done.", [])
