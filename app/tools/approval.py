@@ -9,12 +9,25 @@ from __future__ import annotations
 
 import enum
 import re
+from dataclasses import dataclass
 
 
 class Approval(enum.Enum):
     YES = "yes"
     NO = "no"
     UNCLEAR = "unclear"
+
+
+@dataclass(frozen=True)
+class ApprovalRecord:
+    """One answer to one proposal, for the conversation's record ("every approval is recorded")."""
+
+    call_id: str
+    tool: str
+    summary: str  # the Proposal's summary the user answered
+    answer: str  # what they said or typed, or "button" / "y" from the GUI / terminal
+    verdict: "Approval"
+    t: float  # time.monotonic() of the answer
 
 
 _YES = frozenset({

@@ -6,7 +6,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import threading
-from typing import Iterable, TypeVar
+from dataclasses import dataclass
+from typing import Iterable, Mapping, TypeVar
 
 from app.tools.base import Tool
 from models.tool_format import ToolSpec
@@ -57,3 +58,16 @@ def tools_for(names: Iterable[str]) -> tuple[Tool, ...]:
 def spec_of(tool: Tool) -> ToolSpec:
     """What the chat template renders for ``tool``."""
     return ToolSpec(tool.name, tool.description, tool.parameters)
+
+
+@dataclass(frozen=True)
+class Toolset:
+    """A mode's tools by name (for prepare_call / ToolRunner) and their specs (for the chat template)."""
+
+    tools: Mapping[str, Tool]
+    specs: tuple[ToolSpec, ...]
+
+    @classmethod
+    def of(cls, names: Iterable[str]) -> "Toolset":
+        chosen = tools_for(tuple(names))
+        return cls({t.name: t for t in chosen}, tuple(spec_of(t) for t in chosen))

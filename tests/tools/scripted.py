@@ -15,7 +15,7 @@ from app.modes.base import Mode
 from app.tools.approval import Approval, is_approval
 from app.tools.base import ToolCall, ToolContext, ToolResult, failed
 from app.tools.calls import prepare_call
-from app.tools.registry import spec_of, tools_for
+from app.tools.registry import Toolset
 from app.tools.runner import ProposalReady, ToolRunner
 from models.base import ChatMessage, Speaker
 from models.tool_format import AssistantToolCalls, FunctionCall, ToolCallParser, ToolFormat, ToolReply, render_prompt
@@ -38,8 +38,8 @@ class TurnLog:
 
 def drive_turn(tokenizer: Any, mode: Mode, user_text: str, replies: list[str], answers: list[str],
                ctx: ToolContext) -> TurnLog:
-    tools = {t.name: t for t in tools_for(mode.tools)}
-    specs = [spec_of(t) for t in tools.values()]
+    toolset = Toolset.of(mode.tools)
+    tools, specs = toolset.tools, toolset.specs
     fmt = ToolFormat.of(tokenizer)
     assert fmt is not None
     messages: list = [ChatMessage(Speaker.SYSTEM, mode.system_prompt), ChatMessage(Speaker.USER, user_text)]

@@ -99,3 +99,30 @@ def test_coding_mode_speaks_a_short_summary_without_code():
     text = proposal_text(Proposal(ProposalKind.EDIT, "Edit a.py: 1 line(s) added, 1 removed.", "-x\n+y\n"))
     assert text.endswith("Apply this edit? [y/N] ") and "-x\n+y" in text
     assert result_text(ToolResult("c", "git", False, "Error: no", None, "no")) == "[git] no"
+
+
+def test_toolset_and_workspace_settings(repo: Path):
+    from app.tools.context import WorkspaceSettings
+    from app.tools.registry import Toolset
+    from app.tools.undo import UndoJournal
+
+    toolset = Toolset.of(get_mode("coding").tools)
+    assert list(toolset.tools) == list(get_mode("coding").tools) == [s.name for s in toolset.specs]
+    settings = WorkspaceSettings(folder=repo)
+    journal = UndoJournal()
+    first, second = settings.context(True, journal), settings.context(True, journal)
+    assert first.cancel is not second.cancel and first.undo is second.undo is journal
+    assert "pytest" in first.allowed_commands and first.workspace == repo
+
+
+@pytest.mark.parametrize("pattern, path, is_dir, ignored", [
+    ("*.pyc", "a/b/c.pyc", False, True), ("/top", "top", False, True), ("/top", "a/top", False, False),
+    ("build/", "build", False, False), ("build/", "x/build", True, True), ("a/**/z", "a/z", False, True),
+    ("a/**/z", "a/b/c/z", False, True), ("**/cache", "x/y/cache", True, True), ("docs/*.md", "docs/x/y.md", False, False),
+    ("logs/**", "logs/a/b.txt", False, True), ("f?o", "fxo", False, True), ("[ab].txt", "c.txt", False, False),
+    ("\\#hash", "#hash", False, True),
+])
+def test_gitignore_patterns(pattern, path, is_dir, ignored):
+    from app.tools._gitignore import is_ignored, parse_rules
+
+    assert is_ignored(path, is_dir, parse_rules(pattern)) is ignored
