@@ -98,6 +98,7 @@ def run_process(argv: list[str], cwd: Path, timeout_s: float, cancel: threading.
             proc.wait(timeout=POLL_S)
         except subprocess.TimeoutExpired:
             pass
+    _reap_rest(proc)  # children left behind in the group (a daemonised helper) would hold the pipe open
     reader.join(timeout=5.0)
     code = None if (timed_out or cancelled) else proc.returncode
     return ProcessOutcome(tuple(argv), code, buf.text(), buf.total, timed_out, cancelled,
@@ -127,7 +128,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 def _reap_rest(proc: subprocess.Popen) -> None:
-    """The leader exited on SIGTERM; children left in its group still hold the pipe: kill them too."""
+    """The leader has exited; whatever is left in its process group is killed too."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

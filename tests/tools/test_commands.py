@@ -106,3 +106,17 @@ def test_a_missing_program_is_an_error_value(ctx):
     assert not result.ok
     result = RUN.run({"command": "no-such-program-hearth --x"}, replace(ctx, allowed_commands=("no-such-program-hearth",)))
     assert not result.ok and "could not start" in result.error
+
+
+def test_children_left_behind_after_a_normal_exit_are_killed(tmp_path: Path):
+    pidfile = tmp_path / "pid"
+    code = (f"import subprocess; p = subprocess.Popen(['sleep', '300']); open({str(pidfile)!r}, 'w').write(str(p.pid)); "
+            f"print('bye')")
+    started = time.monotonic()
+    out = run_process([PY, "-c", code], tmp_path, timeout_s=60.0)
+    assert out.exit_code == 0 and "bye" in out.output and time.monotonic() - started < 10
+    pid = int(pidfile.read_text())
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{pid}").exists() or "Z" in _state(pid)
