@@ -50,7 +50,8 @@ class RunCommand(WorkspaceTool):
     risk = Risk.RUN
 
     def notice(self, args: Mapping[str, object]) -> str:
-        return f"Running {arg_str(args, 'command').split(' ', 1)[0]}…"
+        first = arg_str(args, "command").split(" ", 1)[0]
+        return f"Running {first.rsplit('/', 1)[-1] or 'the command'}…"
 
     def propose(self, args: Mapping[str, object], ctx: ToolContext, ws: Workspace) -> Proposal:
         argv = allowed_argv(arg_str(args, "command"), ctx.allowed_commands)

@@ -119,7 +119,9 @@ class Search(WorkspaceTool):
     risk = Risk.READ
 
     def notice(self, args: Mapping[str, object]) -> str:
-        return f"Searching for {arg_str(args, 'pattern')}…"
+        pattern = arg_str(args, "pattern")
+        plain = re.fullmatch(r"[\w .,-]{1,40}", pattern)  # a regex is not worth speaking
+        return f"Searching for {pattern}…" if plain else "Searching the code…"
 
     def act(self, args: Mapping[str, object], ctx: ToolContext, ws: Workspace) -> ToolResult:
         under = ws.resolve(arg_str(args, "path", "."))

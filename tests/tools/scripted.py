@@ -14,7 +14,7 @@ from typing import Any
 from app.modes.base import Mode
 from app.tools.approval import Approval, is_approval
 from app.tools.base import ToolCall, ToolContext, ToolResult, failed
-from app.tools.calls import prepare_call
+from app.tools.plan import NeedsApproval, Plan, SendBack, plan
 from app.tools.registry import Toolset
 from app.tools.runner import ProposalReady, ToolRunner
 from models.base import ChatMessage, Speaker
@@ -34,6 +34,7 @@ class TurnLog:
     results: list[ToolResult] = field(default_factory=list)
     approvals: list[tuple[str, str, Approval]] = field(default_factory=list)  # (call_id, answer, verdict)
     prompts: list[list[int]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
 
 def drive_turn(tokenizer: Any, mode: Mode, user_text: str, replies: list[str], answers: list[str],
@@ -59,7 +60,7 @@ def drive_turn(tokenizer: Any, mode: Mode, user_text: str, replies: list[str], a
                 break
             messages.append(AssistantToolCalls(text, tuple(c for c in calls if isinstance(c, FunctionCall))))
             for parsed in calls:
-                result = _one_call(prepare_call(parsed, tools), tools, runner, events, answers, ctx, log)
+                result = _one_call(plan(parsed, tools), runner, events, answers, ctx, log)
                 log.results.append(result)
                 messages.append(ToolReply(result.call_id, result.name, result.content))
     finally:
@@ -67,13 +68,14 @@ def drive_turn(tokenizer: Any, mode: Mode, user_text: str, replies: list[str], a
     return log
 
 
-def _one_call(prepared, tools, runner: ToolRunner, events: queue.Queue, answers: list[str], ctx: ToolContext,
+def _one_call(step: Plan, runner: ToolRunner, events: queue.Queue, answers: list[str], ctx: ToolContext,
               log: TurnLog) -> ToolResult:
-    if isinstance(prepared, ToolResult):
-        return prepared
-    call: ToolCall = prepared
+    if isinstance(step, SendBack):
+        return step.result
+    call: ToolCall = step.call
+    log.notices.append(step.notice)
     approved = None
-    if tools[call.name].risk.needs_approval:
+    if isinstance(step, NeedsApproval):
         runner.propose(call, ctx)
         ready = events.get(timeout=60)
         if isinstance(ready, ToolResult):

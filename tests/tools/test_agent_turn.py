@@ -53,6 +53,8 @@ def test_search_read_edit_approve_run_summary(processor, coding_ctx, repo: Path)
     for before, after in zip(log.prompts, log.prompts[1:]):  # every round trip only appends tokens
         assert after[: len(before)] == before
     assert len(coding_ctx.undo.entries()) == 1
+    assert log.notices == ["Searching the code…", "Reading main.py…", "Editing main.py…",
+                           f"Running {Path(PY).name}…"]
 
 
 @pytest.mark.parametrize("answer", ["no", "yes but rename it to plus first"])
