@@ -59,7 +59,7 @@ def piece_from(result: Any) -> TokenPiece:
     )
 
 
-def text_messages(messages: tuple[ChatMessage, ...]) -> list[dict[str, str]]:
+def text_messages(messages: tuple[Any, ...]) -> list[dict[str, str]]:
     """Chat-template messages for a text-only model (images dropped; the caller warned the user)."""
     return [{"role": m.speaker.value, "content": m.text} for m in messages]
 

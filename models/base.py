@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Iterator, Protocol, Union, runtime_checkable
 
 import numpy as np
 
@@ -61,10 +61,21 @@ class SamplingParams:
     seed: int | None = None
 
 
+if TYPE_CHECKING:
+    from models.tool_format import AssistantToolCalls, ToolReply, ToolSpec
+
+Message = Union[ChatMessage, "AssistantToolCalls", "ToolReply"]  # a tool call and its result are messages too
+
+
 @dataclass(frozen=True)
 class ChatRequest:
-    messages: tuple[ChatMessage, ...]
+    messages: tuple[Message, ...]
     sampling: SamplingParams = SamplingParams()
+    tools: tuple["ToolSpec", ...] = ()  # rendered by the model's own chat template; calls parsed by mlx-lm's parser
+
+    @property
+    def uses_tools(self) -> bool:
+        return bool(self.tools) or any(not isinstance(m, ChatMessage) for m in self.messages)
 
 
 @dataclass(frozen=True)
@@ -142,6 +153,10 @@ class ChatModel(Protocol):
     def generate(self, prompt: EncodedPrompt, prompt_cache: list[Any], start: int,
                  sampling: SamplingParams) -> Iterator[TokenPiece]:
         """Feed ``prompt.tokens[start:]`` (the cache holds ``[:start]``), then stream the reply."""
+        ...
+
+    def tool_format(self) -> Any:
+        """How this model writes tool calls (models.tool_format.ToolFormat), or None when its template has none."""
         ...
 
     def position_state(self) -> Any:

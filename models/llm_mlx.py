@@ -60,7 +60,16 @@ class MlxLmChat:
         return make_prompt_cache(self.model)
 
     def prompt_tokens(self, request: ChatRequest) -> list[int]:
+        if request.uses_tools:
+            from models.tool_format import render_prompt
+
+            return list(render_prompt(self.tokenizer, request.messages, request.tools))
         return list(self.tokenizer.apply_chat_template(text_messages(request.messages), add_generation_prompt=True))
+
+    def tool_format(self) -> Any:
+        from models.tool_format import ToolFormat
+
+        return ToolFormat.of(self.tokenizer)
 
     def encode(self, request: ChatRequest) -> EncodedPrompt:
         return EncodedPrompt(tuple(self.prompt_tokens(request)))

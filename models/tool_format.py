@@ -74,6 +74,7 @@ class AssistantToolCalls:
 
     text: str
     calls: tuple[FunctionCall, ...]
+    message_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class ToolReply:
     call_id: str
     name: str
     content: str
+    message_id: str = ""
 
 
 TemplateMessage = Union[ChatMessage, AssistantToolCalls, ToolReply]

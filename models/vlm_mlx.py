@@ -82,10 +82,16 @@ class MlxVlmChat:
         from mlx_vlm.prompt_utils import apply_chat_template
         from mlx_vlm.utils import prepare_inputs, should_add_special_tokens
 
-        images = [pil_image(img) for m in request.messages for img in m.images if m.speaker is Speaker.USER]
-        prompt = apply_chat_template(
-            self.processor, self.model.config, vlm_messages(request.messages), num_images=len(images)
-        )
+        images = [pil_image(img) for m in request.messages if isinstance(m, ChatMessage)
+                  for img in m.images if m.speaker is Speaker.USER]
+        if request.uses_tools:
+            from models.tool_format import render_text
+
+            prompt = render_text(self.processor, request.messages, request.tools)
+        else:
+            prompt = apply_chat_template(
+                self.processor, self.model.config, vlm_messages(request.messages), num_images=len(images)
+            )
         config = self.model.config
         inputs = prepare_inputs(
             self.processor, images=images or None, prompts=prompt,
@@ -107,6 +113,11 @@ class MlxVlmChat:
         for a in range(start, end, PREFILL_CHUNK):
             self.model.language_model(mx.array(prompt.tokens[a:min(end, a + PREFILL_CHUNK)])[None], cache=prompt_cache)
             eval_cache(prompt_cache)
+
+    def tool_format(self) -> Any:
+        from models.tool_format import ToolFormat
+
+        return ToolFormat.of(self.processor)
 
     def position_state(self) -> Any:
         """Qwen-VL keeps its mRoPE offset on the model: one integer (0 for a text-only prompt), or None."""

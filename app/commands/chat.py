@@ -12,9 +12,9 @@ from app.commands import command
 from app.config.settings import load_settings
 from app.engine.runtime import build_store
 from app.loop.book import Start
-from app.loop.builder import Ports, SessionSpec, build_session
+from app.loop.builder import Ports, SessionSpec, SetupError, build_session
 from app.terminal.chat import TerminalChat, image_problem
-from app.terminal.conversation_args import add_conversation_arguments, conversation_choice
+from app.terminal.conversation_args import add_conversation_arguments, add_mode_arguments, conversation_choice
 from models import catalog
 from models.base import ModelError
 from models.store import ModelStore
@@ -50,6 +50,7 @@ class ChatCommand:
         parser.add_argument("--max-tokens", type=int, default=512, help="longest reply, in tokens (default 512)")
         parser.add_argument("--temperature", type=float, default=0.0, help="sampling temperature (default 0)")
         add_conversation_arguments(parser)
+        add_mode_arguments(parser)
 
     def run(self, args: argparse.Namespace) -> int:
         loaded = load_settings()
@@ -67,9 +68,14 @@ class ChatCommand:
             return 2
         offer_download(build_store(settings), model)
         choice = conversation_choice(args, settings, Start.EPHEMERAL if args.prompt is not None else None)
-        spec = SessionSpec(chat_model=model, max_tokens=args.max_tokens, temperature=args.temperature, choice=choice)
+        spec = SessionSpec(chat_model=model, max_tokens=args.max_tokens, temperature=args.temperature, choice=choice,
+                           mode=args.mode or "", workspace=args.workspace or "")
         events: queue.Queue[Any] = queue.Queue()
-        session, _loads = build_session(settings, events.put, Ports(), spec)
+        try:
+            session, _loads = build_session(settings, events.put, Ports(), spec)
+        except SetupError as exc:
+            print(exc, file=sys.stderr)
+            return 2
         session.start()
         chat = TerminalChat(session, events)
         try:

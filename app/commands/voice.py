@@ -10,7 +10,7 @@ from app.config import paths
 from app.commands import command
 from app.config.settings import load_settings
 from app.loop.book import Start
-from app.terminal.conversation_args import add_conversation_arguments, conversation_choice
+from app.terminal.conversation_args import add_conversation_arguments, add_mode_arguments, conversation_choice
 from app.terminal.voice import VoiceOptions, run_voice
 
 
@@ -33,6 +33,7 @@ class VoiceCommand:
         parser.add_argument("--push-to-talk", action="store_true", help="hold Enter to talk (live mode)")
         parser.add_argument("--max-tokens", type=int, default=300, help="longest reply in tokens (default 300)")
         add_conversation_arguments(parser)
+        add_mode_arguments(parser)
 
     def run(self, args: argparse.Namespace) -> int:
         settings = load_settings().settings
@@ -42,6 +43,7 @@ class VoiceCommand:
             inputs=tuple(Path(p) for p in args.inputs), out=args.out, timeline=args.timeline,
             model=args.model, stt=args.stt, tts=args.tts, voice=args.voice, look=args.look,
             push_to_talk=args.push_to_talk, max_tokens=args.max_tokens,
+            mode=args.mode or "", workspace=args.workspace or "",
             log_file=log_file, choice=conversation_choice(args, settings, Start.NEW if args.inputs else None),
         )
         return run_voice(options, sys.stdout, sys.stderr)

@@ -12,10 +12,11 @@ import enum
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, get_origin, get_type_hints
 
 from app.config import paths
 from app.conversations.transcript import DEFAULT_SYSTEM
+from app.tools.context import DEFAULT_ALLOWED_COMMANDS
 from kvcache.config import KVQuantConfig
 
 _KV_DEFAULT = KVQuantConfig()  # the cache's measured default is the settings' default
@@ -79,6 +80,14 @@ class MemorySettings:
 class ConversationSettings:
     system_prompt: str = DEFAULT_SYSTEM  # a conversation may carry its own
     resume_last: bool = True  # the app and `hearth chat` continue the last conversation
+    mode: str = "assistant"  # app/modes/<name>.py: assistant, coding, ...
+
+
+@dataclass(frozen=True)
+class WorkspaceSettings:
+    folder: str = ""  # the coding tools' workspace ("" = none picked; `--workspace DIR` overrides)
+    allowed_commands: tuple[str, ...] = DEFAULT_ALLOWED_COMMANDS  # what run_command may start (each run asks first)
+    command_timeout_s: float = field(default=120.0, **_range(1, 3600))
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,7 @@ class Settings:
     voice: VoiceSettings = VoiceSettings()
     memory: MemorySettings = MemorySettings()
     conversation: ConversationSettings = ConversationSettings()
+    workspace: WorkspaceSettings = WorkspaceSettings()
     ui: UiSettings = UiSettings()
 
 
@@ -139,6 +149,8 @@ def _convert(value: Any, ftype: Any, meta: Any) -> Any:
         return value
     if ftype is str and isinstance(value, str):
         return value
+    if get_origin(ftype) is tuple and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
     raise ValueError
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from models.base import ChatMessage, ImageInput, Speaker
+from models.base import ChatMessage, ImageInput, Message, Speaker
+from models.tool_format import AssistantToolCalls, FunctionCall, ToolReply
 
 TRANSCRIPT = "transcript.jsonl"
 META = "meta.json"
@@ -54,7 +55,7 @@ class ConversationInfo:
 @dataclass(frozen=True)
 class LoadedConversation:
     info: ConversationInfo
-    messages: tuple[ChatMessage, ...]
+    messages: tuple[Message, ...]
     problems: tuple[str, ...] = ()  # damaged lines skipped, named for the user
 
 
@@ -112,7 +113,7 @@ class ConversationStore:
             "id": info.conversation_id, "title": info.title, "created_at": info.created_at,
             "updated_at": info.updated_at, "system": info.system})
 
-    def append(self, conversation_id: str, message: ChatMessage) -> None:
+    def append(self, conversation_id: str, message: Message) -> None:
         """Append one complete message (fsync'd). Raises ConversationError when it cannot be written now; the
         message is kept and written with the next append that succeeds (nothing is lost or reordered)."""
         pending = self._pending.setdefault(conversation_id, [])
@@ -126,10 +127,15 @@ class ConversationStore:
             raise ConversationError(f"Could not save the conversation ({exc.strerror or exc}); it is kept in "
                                     f"memory and will be written once {folder} is writable.") from exc
 
-    def _record(self, conversation_id: str, message: ChatMessage) -> dict[str, object]:
-        return {"id": message.message_id or new_message_id(), "role": message.speaker.value, "text": message.text,
-                "images": [self._image_file(conversation_id, image) for image in message.images],
-                "t": _now_iso()}
+    def _record(self, conversation_id: str, message: Message) -> dict[str, object]:
+        base: dict[str, object] = {"id": message.message_id or new_message_id(), "t": _now_iso()}
+        if isinstance(message, ToolReply):
+            return {**base, "role": "tool", "call_id": message.call_id, "name": message.name, "text": message.content}
+        if isinstance(message, AssistantToolCalls):
+            calls = [{"id": c.call_id, "name": c.name, "arguments": dict(c.arguments)} for c in message.calls]
+            return {**base, "role": "assistant", "text": message.text, "tool_calls": calls}
+        return {**base, "role": message.speaker.value, "text": message.text,
+                "images": [self._image_file(conversation_id, image) for image in message.images]}
 
     def _image_file(self, conversation_id: str, image: ImageInput) -> str:
         if image.path is not None:
@@ -203,12 +209,27 @@ class ConversationStore:
         loaded = self.load(conversation_id)
         out = [f"# {loaded.info.label}", ""]
         for m in loaded.messages:
-            who = {Speaker.USER: "You", Speaker.ASSISTANT: "Hearth"}.get(m.speaker, m.speaker.value)
-            out += [f"**{who}:** {m.text}"] + [f"![image]({img.path})" for img in m.images] + [""]
+            out += _markdown(m) + [""]
         return "\n".join(out)
 
 
-def _message(record: dict[str, object]) -> ChatMessage:
+def _markdown(m: Message) -> list[str]:
+    if isinstance(m, ToolReply):
+        return [f"*{m.name or 'tool'} result:*", "```", m.content, "```"]
+    if isinstance(m, AssistantToolCalls):
+        return [f"**Hearth:** {m.text}".rstrip()] + [f"*calls {c.name}({json.dumps(dict(c.arguments))})*"
+                                                       for c in m.calls]
+    who = {Speaker.USER: "You", Speaker.ASSISTANT: "Hearth"}.get(m.speaker, m.speaker.value)
+    return [f"**{who}:** {m.text}"] + [f"![image]({img.path})" for img in m.images]
+
+
+def _message(record: dict[str, object]) -> Message:
+    if record["role"] == "tool":
+        return ToolReply(str(record["call_id"]), str(record["name"]), str(record["text"]), str(record["id"]))
+    if "tool_calls" in record:
+        calls = tuple(FunctionCall(str(c["name"]), dict(c["arguments"]), str(c["id"]))  # type: ignore[index]
+                      for c in record["tool_calls"])  # type: ignore[union-attr]
+        return AssistantToolCalls(str(record["text"]), calls, str(record["id"]))
     speaker = Speaker(str(record["role"]))
     images = tuple(ImageInput(path=Path(str(p))) for p in record.get("images", []) or [] if Path(str(p)).exists())
     return ChatMessage(speaker, str(record["text"]), images, message_id=str(record["id"]))

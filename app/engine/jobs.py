@@ -19,6 +19,7 @@ from app.engine.messages import (
     TranscriptEvent,
 )
 from app.engine.live_cache import LiveCache
+from models.tool_format import ParsedCall, ToolCallParser
 from models.base import PREFILL_CHUNK, ChatModel, ChatRequest, ModelError, Role, SpeechToText, TextToSpeech, TokenPiece
 
 CHAT_ROLES = (Role.VLM, Role.LLM)
@@ -111,6 +112,9 @@ class GenerationJob:
         self._text: list[str] = []
         self._generated: list[int] = []
         self._last: TokenPiece | None = None
+        self._calls: list[ParsedCall] = []
+        fmt = model.tool_format() if request.tools else None
+        self._parser = ToolCallParser(fmt, request.tools, id_prefix=f"t{turn_id}-") if fmt is not None else None
 
     @property
     def cache(self) -> list[Any]:
@@ -135,19 +139,33 @@ class GenerationJob:
             piece = next(self._pieces)
         except StopIteration:
             self.close()
-            return [self._finish("stop")]
+            tail = self._plain("", final=True)
+            return ([TextDelta(self.turn_id, tail, len(self._generated))] if tail else []) + [self._finish("stop")]
         if self._ttft is None:
             self._ttft = time.perf_counter() - self._t0
         self._last = piece
         self._generated.append(piece.token)
         events: list[Any] = []
-        if piece.text:
-            self._text.append(piece.text)
-            events.append(TextDelta(self.turn_id, piece.text, len(self._generated) - 1))
+        text = self._plain(piece.text, final=piece.finish_reason is not None)
+        if text:
+            self._text.append(text)
+            events.append(TextDelta(self.turn_id, text, len(self._generated) - 1))
         if piece.finish_reason is not None:
             self.close()
             events.append(self._finish(piece.finish_reason))
         return events
+
+    def _plain(self, text: str, final: bool) -> str:
+        """The text to show and speak: tool-call markup is held back and parsed into calls."""
+        if self._parser is None:
+            return text
+        out = self._parser.feed(text)
+        parts, self._calls = [out.text], self._calls + list(out.calls)
+        if final:
+            end = self._parser.finish()
+            parts.append(end.text)
+            self._calls += list(end.calls)
+        return "".join(parts)
 
     def close(self) -> None:
         """Finish the library's generator here, on the engine thread (its cleanup runs MLX code), and record what
@@ -181,7 +199,7 @@ class GenerationJob:
             reused_tokens=self.reused,
             rebuilt_cache=self._rebuilt,
         )
-        return GenerationDone(self.turn_id, "".join(self._text), stats, reason)
+        return GenerationDone(self.turn_id, "".join(self._text), stats, reason, tuple(self._calls))
 
 
 def run_transcription(stt: SpeechToText, req: Transcribe) -> TranscriptEvent:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models.base import ChatRequest, Role
+from models.tool_format import ParsedCall
 
 NO_TURN = 0  # turn_id of work that belongs to no conversation turn (model loads, `hearth say`)
 _turn_ids = itertools.count(1)
@@ -154,9 +155,10 @@ class GenerationStats:
 @dataclass(frozen=True)
 class GenerationDone:
     turn_id: int
-    text: str
+    text: str  # what the model said, tool-call markup removed
     stats: GenerationStats
     finish_reason: str
+    tool_calls: tuple[ParsedCall, ...] = ()  # calls in the model's own format, parsed by mlx-lm's parser
     t: float = field(default_factory=now)
 
 

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Callable
 
 from app.config import paths
@@ -14,6 +15,8 @@ from app.engine.messages import LoadModel
 from app.engine.runtime import budget_for, build_store, make_engine
 from app.loop.book import ConversationChoice, Start
 from app.loop.session import Session
+from app.loop.tool_desk import ToolDesk
+from app.modes.base import Mode
 from app.loop.vocabulary import LoopConfig
 from app.ports.base import AudioOut, FrameSource, Hearing
 from app.speech.segmenter import cut_clauses
@@ -42,6 +45,54 @@ class SessionSpec:
     temperature: float = 0.0
     hands_free: bool = True
     choice: ConversationChoice = ConversationChoice(Start.EPHEMERAL)
+    mode: str = ""  # "" = settings (conversation.mode)
+    workspace: str = ""  # the coding tools' folder ("" = settings)
+
+
+class SetupError(Exception):
+    """The session cannot be assembled as asked (unknown or forbidden mode, missing workspace); ``str()`` says why."""
+
+
+def choose_mode(settings: Settings, name: str) -> Mode:
+    """The mode by name, as the managed policy allows it (its tools filtered too)."""
+    from app.modes.registry import all_modes
+    from app.policy.startup import current
+
+    policy = current().policy
+    modes = all_modes()
+    if name not in modes:
+        raise SetupError(f"There is no mode “{name}”; choose one of: {', '.join(sorted(modes))}.")
+    if not policy.mode_allowed(name):
+        allowed = [m for m in sorted(modes) if policy.mode_allowed(m)]
+        raise SetupError(f"The {name} mode is turned off by your organization's policy"
+                         + (f"; allowed: {', '.join(allowed)}." if allowed else "."))
+    mode = modes[name]
+    return replace(mode, tools=tuple(t for t in mode.tools if policy.tool_allowed(t)))
+
+
+def tool_desk(settings: Settings, mode: Mode, folder: str, post: Sink) -> ToolDesk | None:
+    if not mode.tools:
+        return None
+    from app.tools.context import WorkspaceSettings as ToolWorkspace
+    from app.tools.registry import Toolset
+
+    chosen = folder or settings.workspace.folder
+    if mode.needs_workspace and not chosen:
+        raise SetupError(f"The {mode.name} mode works on a folder: pass --workspace DIR (or pick one in the app).")
+    path = Path(chosen).expanduser().resolve() if chosen else None
+    if path is not None and not path.is_dir():
+        raise SetupError(f"The workspace {path} is not a folder.")
+    w = settings.workspace
+    workspace = ToolWorkspace(path, w.allowed_commands, w.command_timeout_s)
+    return ToolDesk(Toolset.of(mode.tools), workspace, settings.models.offline, post)
+
+
+def mode_config(config: LoopConfig, mode: Mode) -> LoopConfig:
+    from app.modes.base import LookPolicy, SpeechStyle
+
+    spoken = mode.max_spoken_sentences if mode.speech is SpeechStyle.BRIEF_SUMMARY else 0
+    return replace(config, always_look=mode.look is LookPolicy.ALWAYS, max_tool_steps=mode.max_tool_steps,
+                   max_spoken_clauses=spoken)
 
 
 def history_tokens(settings: Settings, model: str, reply_tokens: int) -> int:
@@ -86,17 +137,28 @@ def build_session(settings: Settings, sink: Sink, ports: Ports, spec: SessionSpe
 
     settings = effective_settings(settings)[0]
     model = spec.chat_model or settings.models.chat
+    mode = choose_mode(settings, spec.mode or settings.conversation.mode)
     config = LoopConfig(
         hands_free=spec.hands_free, voice=spec.voice or settings.voice.voice, speed=settings.voice.speed,
         sampling=SamplingParams(max_tokens=spec.max_tokens, temperature=spec.temperature),
         max_history_tokens=history_tokens(settings, model, spec.max_tokens),
         stt_language=settings.audio.stt_language or None,
     )
+    config = mode_config(config, mode)
     conversations = None if spec.choice.start is Start.EPHEMERAL and not spec.choice.conversation_id \
         else conversation_store()
+    from app.modes.base import LookPolicy
+
+    system = settings.conversation.system_prompt if mode.name == "assistant" else mode.system_prompt
+    holder: list[Session] = []
+    desk = tool_desk(settings, mode, spec.workspace, lambda item: holder[0].post(item))
+    if desk is not None:
+        config = replace(config, tools=desk.toolset.specs)
+    frames = None if mode.look is LookPolicy.NEVER else ports.frames
     session = Session(
         engine_factory or (lambda post: make_engine(post, settings)), sink, cut_clauses, config,
-        audio_out=ports.audio_out, hearing=ports.hearing, frames=ports.frames, budget_for=budget_for(settings),
-        conversations=conversations, choice=spec.choice, system=settings.conversation.system_prompt,
+        audio_out=ports.audio_out, hearing=ports.hearing, frames=frames, budget_for=budget_for(settings),
+        conversations=conversations, choice=spec.choice, system=system, tools=desk,
     )
+    holder.append(session)
     return session, model_loads(settings, spec, ports)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from app.engine.messages import now
 from app.conversations.store import ConversationInfo
+from app.tools.base import Proposal, ToolCall, ToolResult
 from models.base import ChatMessage, ImageInput, Role
 
 
@@ -196,4 +197,45 @@ class ConversationOpened:
 class ConversationList:
     items: tuple[ConversationInfo, ...]
     current: str = ""
+    t: float = field(default_factory=now)
+
+
+# ------------------------------------------------------------------------------------------------- tools
+@dataclass(frozen=True)
+class ToolStarted:
+    """A tool is working: ``notice`` ("Reading main.py…") is shown and said."""
+
+    turn_id: int
+    call: ToolCall
+    notice: str
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class ToolFinished:
+    """A tool's result (or why it could not run); ``result.display`` is what the conversation shows."""
+
+    turn_id: int
+    result: ToolResult
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class ApprovalRequested:
+    """A write/run tool waits for the user's yes: show ``proposal.detail`` (diff or command) with Approve / Reject."""
+
+    turn_id: int
+    call: ToolCall
+    proposal: Proposal
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class ApprovalGiven:
+    """How the user answered (recorded in the conversation with the tool's result)."""
+
+    turn_id: int
+    call_id: str
+    approved: bool
+    answer: str
     t: float = field(default_factory=now)

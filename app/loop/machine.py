@@ -11,9 +11,8 @@ import re
 from dataclasses import replace
 from typing import Any, Callable
 
-from app.engine.messages import AudioChunk, ErrorEvent, Generate, GenerationDone, ModelLoaded, Synthesize, TextDelta, Transcribe
+from app.engine.messages import AudioChunk, ErrorEvent, Generate, GenerationDone, ModelLoaded, TextDelta, Transcribe
 from app.engine.messages import TranscriptEvent, now
-from app.conversations.transcript import Transcript
 from app.loop.vocabulary import (  # noqa: F401 - the loop's vocabulary, importable from here too
     CancelTurn,
     ClauseCutter,
@@ -34,15 +33,16 @@ from app.loop.vocabulary import (  # noqa: F401 - the loop's vocabulary, importa
     UserInput,
 )
 from app.conversations.store import new_message_id
-from app.loop.events import InputIgnored, LoopState, Notice, ReplyHeard, ReplyRecorded, Stage, StateChanged, UserSaid
+from app.loop.events import InputIgnored, LoopState, Notice, ReplyHeard, Stage, UserSaid
 from models.base import ChatMessage, Speaker
-from app.loop.turn import SpokenClause, Turn, heard_text
+from app.loop import agent
+from app.loop.common import Commands, after_voicing, finish, set_phase, speak, with_reply
+from app.loop.turn import Turn, heard_text
 
 BACKCHANNELS = frozenset({"ok", "okay", "mm", "mhm", "mm-hm", "mm hm", "uh-huh", "uh huh", "yeah", "yes", "right",
                           "sure", "i see", "got it", "hmm", "yep", "aha", "cool", "nice"})
 
 
-Commands = list[Any]
 _LOOK = re.compile(r"\b(what(?:'s| is) (?:this|that)|look(?:ing)? at|on (?:my|the) screen|can you see|"
                    r"in front of me|what am i (?:holding|looking at)|read (?:this|that)|describe (?:this|what))\b",
                    re.IGNORECASE)
@@ -69,13 +69,6 @@ def is_own_echo(text: str, recent: tuple[str, ...]) -> bool:
 
 def is_backchannel(text: str) -> bool:
     return re.sub(r"[^\w\s'-]", "", text).strip().lower() in BACKCHANNELS
-
-
-def _phase(loop: Loop, phase: LoopState, cmds: Commands) -> Loop:
-    if loop.phase is not phase:
-        turn_id = loop.turn.turn_id if loop.turn else (loop.stt_turn or 0)
-        cmds.append(Publish(StateChanged(phase, turn_id)))
-    return replace(loop, phase=phase)
 
 
 def _with_stt_turn(loop: Loop) -> Loop:
@@ -107,7 +100,7 @@ def on_heard(loop: Loop, ev: HeardSpeech, cut: ClauseCutter) -> tuple[Loop, Comm
     cmds: Commands = [Submit(Transcribe(loop.stt_turn or 0, ev.pcm, ev.sample_rate, language=loop.config.stt_language))]
     loop = replace(loop, stt_end=ev.t_end)
     if loop.turn is None:
-        loop = _phase(loop, LoopState.TRANSCRIBING, cmds)
+        loop = set_phase(loop, LoopState.TRANSCRIBING, cmds)
     return loop, cmds
 
 
@@ -130,7 +123,7 @@ def on_transcript(loop: Loop, ev: TranscriptEvent, cut: ClauseCutter) -> tuple[L
         loop = replace(loop, stt_turn=None)
         cmds.append(Publish(InputIgnored(ev.turn_id, "nothing was heard")))
         if loop.turn is None:
-            loop = _phase(loop, loop.resting, cmds)
+            loop = set_phase(loop, loop.resting, cmds)
     return loop, cmds
 
 
@@ -141,7 +134,9 @@ def on_user_input(loop: Loop, ev: UserInput, cut: ClauseCutter) -> tuple[Loop, C
     loop = replace(loop, stt_turn=None)
     if ev.spoken_turn is not None and is_own_echo(ev.text, loop.recent_speech):
         cmds: Commands = [Publish(InputIgnored(ev.spoken_turn, "Hearth's own voice"))]
-        return (loop if loop.turn else _phase(loop, loop.resting, cmds)), cmds
+        return (loop if loop.turn else set_phase(loop, loop.resting, cmds)), cmds
+    if loop.turn is not None and loop.turn.awaiting is not None:
+        return agent.spoken_answer(loop, loop.turn, ev.text)  # "yes" / "go ahead" / "no" answers the proposal
     if loop.turn is not None:
         if ev.spoken_turn is not None and is_backchannel(ev.text) and not loop.config.interrupt_on_backchannel:
             return loop, [Publish(Notice(f"Heard “{ev.text}” — carrying on.")),
@@ -163,19 +158,10 @@ def _start_turn(loop: Loop, ev: UserInput, spoken_end: float | None) -> tuple[Lo
     if dropped:
         cmds.append(Publish(Notice(f"The conversation is long: the oldest {dropped} messages were set aside "
                                    "(they stay in the saved conversation).")))
-    cmds.append(Submit(Generate(turn.turn_id, history.request(loop.config.sampling), loop.conversation_id)))
+    request = history.request(loop.config.sampling, loop.config.tools)
+    cmds.append(Submit(Generate(turn.turn_id, request, loop.conversation_id)))
     loop = replace(loop, turn=turn, history=history, next_id=loop.next_id + 1)
-    return _phase(loop, LoopState.THINKING, cmds), cmds
-
-
-def _speak(loop: Loop, turn: Turn, clauses: tuple[str, ...], cmds: Commands, t: float) -> Loop:
-    """Queue each clause for the voice; the loop gets the turn and remembers Hearth's latest words."""
-    for text in clauses:
-        clause = SpokenClause(turn.next_clause_id, text)
-        turn = replace(turn, clauses=turn.clauses + (clause,)).mark(Stage.FIRST_CLAUSE, t)
-        if loop.config.speak:
-            cmds.append(Submit(Synthesize(turn.turn_id, clause.clause_id, text, loop.config.voice, loop.config.speed)))
-    return replace(loop, turn=turn, recent_speech=(loop.recent_speech + clauses)[-4:])
+    return set_phase(loop, LoopState.THINKING, cmds), cmds
 
 
 def on_delta(loop: Loop, ev: TextDelta, cut: ClauseCutter) -> tuple[Loop, Commands]:
@@ -185,7 +171,7 @@ def on_delta(loop: Loop, ev: TextDelta, cut: ClauseCutter) -> tuple[Loop, Comman
     cmds: Commands = [Publish(ev)]
     clauses, rest = cut(turn.pending + ev.text, first=not turn.clauses, final=False)
     turn = replace(turn.mark(Stage.FIRST_TOKEN, ev.t), reply=turn.reply + ev.text, pending=rest)
-    return _speak(loop, turn, clauses, cmds, ev.t), cmds
+    return speak(loop, turn, clauses, cmds, ev.t), cmds
 
 
 def on_done(loop: Loop, ev: GenerationDone, cut: ClauseCutter) -> tuple[Loop, Commands]:
@@ -195,18 +181,10 @@ def on_done(loop: Loop, ev: GenerationDone, cut: ClauseCutter) -> tuple[Loop, Co
     cmds: Commands = [Publish(ev)]
     clauses, _ = cut(turn.pending, first=not turn.clauses, final=True)
     turn = replace(turn, pending="", generation_done=True, reply=ev.text or turn.reply)
-    return _after_voicing(_speak(loop, turn, clauses, cmds, ev.t), cmds, ev.t)
-
-
-def _after_voicing(loop: Loop, cmds: Commands, t: float) -> tuple[Loop, Commands]:
-    """Once every clause is voiced: finish now if nothing is playing, else wait for the player to drain."""
-    turn = loop.turn
-    assert turn is not None
-    if not loop.config.speak or turn.all_voiced and not turn.audio_started:
-        return _finish(loop, cmds, t)
-    if turn.all_voiced:
-        cmds.append(EndOfAudio(turn.turn_id))
-    return loop, cmds
+    loop = speak(loop, turn, clauses, cmds, ev.t)
+    if ev.tool_calls and loop.config.tools and loop.turn is not None:
+        return agent.begin_tools(loop, loop.turn, ev, cmds)
+    return after_voicing(loop, cmds, ev.t)
 
 
 def on_audio(loop: Loop, ev: AudioChunk, cut: ClauseCutter) -> tuple[Loop, Commands]:
@@ -222,41 +200,25 @@ def on_audio(loop: Loop, ev: AudioChunk, cut: ClauseCutter) -> tuple[Loop, Comma
         turn = replace(turn, clauses_voiced=turn.clauses_voiced + 1)
     loop = replace(loop, turn=turn)
     if turn.audio_started:
-        loop = _phase(loop, LoopState.SPEAKING, cmds)
+        loop = set_phase(loop, LoopState.SPEAKING, cmds)
     if ev.last:
-        return _after_voicing(loop, cmds, ev.t)
+        return after_voicing(loop, cmds, ev.t)
     return loop, cmds
 
 
 def on_played(loop: Loop, ev: PlaybackFinished, cut: ClauseCutter) -> tuple[Loop, Commands]:
     if loop.turn is None or ev.turn_id != loop.turn.turn_id or not loop.turn.all_voiced:
         return loop, []
-    return _finish(loop, [], now())
-
-
-def _finish(loop: Loop, cmds: Commands, t: float) -> tuple[Loop, Commands]:
-    turn = loop.turn
-    assert turn is not None
-    turn = turn.mark(Stage.REPLY_DONE, t)
-    loop = replace(loop, turn=None, history=_with_reply(loop, turn, turn.reply, cmds))
-    loop = _phase(loop, LoopState.TRANSCRIBING if loop.stt_turn else loop.resting, cmds)
-    cmds.append(Publish(turn.timeline()))
-    return loop, cmds
-
-
-def _with_reply(loop: Loop, turn: Turn, text: str, cmds: Commands) -> Transcript:
-    """The history with this turn's reply (or the part of it that stands) recorded under the reply's id."""
-    if not text:
-        return loop.history
-    message = ChatMessage(Speaker.ASSISTANT, text, message_id=turn.reply_id)
-    cmds.extend([Record(message), Publish(ReplyRecorded(turn.turn_id, turn.reply_id, text))])
-    return loop.history.with_message(message)
+    return finish(loop, [], now())
 
 
 def on_interrupt(loop: Loop, ev: Interrupt, cut: ClauseCutter) -> tuple[Loop, Commands]:
     if loop.turn is None:
         return (_start_turn(loop, ev.then, None) if ev.then else (loop, []))
-    return replace(loop, after_flush=ev.then), [CancelTurn(loop.turn.turn_id), Flush(loop.turn.turn_id)]
+    cmds: Commands = []
+    loop = agent.cancel_tools(loop, cmds)  # a running tool stops too
+    assert loop.turn is not None
+    return replace(loop, after_flush=ev.then), cmds + [CancelTurn(loop.turn.turn_id), Flush(loop.turn.turn_id)]
 
 
 def on_flushed(loop: Loop, ev: PlaybackFlushed, cut: ClauseCutter) -> tuple[Loop, Commands]:
@@ -267,13 +229,13 @@ def on_flushed(loop: Loop, ev: PlaybackFlushed, cut: ClauseCutter) -> tuple[Loop
     heard = heard_text(turn, ev.heard_seconds, ev.clause_seconds) if loop.config.speak else turn.reply
     turn = turn.mark(Stage.BARGE_IN, now())
     cmds: Commands = [Publish(ReplyHeard(turn.turn_id, heard)), Publish(turn.timeline())]
-    history = _with_reply(loop, turn, heard, cmds)
+    history = with_reply(loop, turn, heard, cmds)
     follow_up = loop.after_flush
     loop = replace(loop, turn=None, history=history, after_flush=None)
     if follow_up is not None:
         loop, more = _start_turn(loop, follow_up, loop.stt_end if follow_up.spoken_turn is not None else None)
         return loop, cmds + more
-    return _phase(loop, loop.resting, cmds), cmds
+    return set_phase(loop, loop.resting, cmds), cmds
 
 
 def on_error(loop: Loop, ev: ErrorEvent, cut: ClauseCutter) -> tuple[Loop, Commands]:
@@ -282,9 +244,9 @@ def on_error(loop: Loop, ev: ErrorEvent, cut: ClauseCutter) -> tuple[Loop, Comma
         loop = replace(loop, stt_turn=None)
     if loop.turn is not None and ev.turn_id == loop.turn.turn_id:
         reply = loop.turn.reply  # keep whatever was said before the failure
-        loop = replace(loop, turn=None, history=_with_reply(loop, loop.turn, reply, cmds))
+        loop = replace(loop, turn=None, history=with_reply(loop, loop.turn, reply, cmds))
     if loop.turn is None:
-        loop = _phase(loop, loop.resting, cmds)
+        loop = set_phase(loop, loop.resting, cmds)
     return loop, cmds
 
 
@@ -303,6 +265,7 @@ HANDLERS: dict[type, Handler] = {
     Interrupt: on_interrupt,
     PlaybackFlushed: on_flushed,
     ErrorEvent: on_error,
+    **agent.TOOL_HANDLERS,
 }
 
 

@@ -18,6 +18,8 @@ from typing import Any, Callable
 from app.conversations.store import ConversationStore
 from app.conversations.transcript import DEFAULT_SYSTEM, Transcript
 from app.loop.book import ConversationBook, ConversationChoice, Start
+from app.loop.tool_desk import ToolDesk
+from app.loop.vocabulary import ApprovalAnswer, CancelTools, ProposeTool, RunTool, StartTool
 from app.loop.machine import (
     CancelTurn,
     ClauseCutter,
@@ -84,6 +86,7 @@ class Session:
         conversations: ConversationStore | None = None,
         choice: ConversationChoice = ConversationChoice(Start.EPHEMERAL),
         system: str = DEFAULT_SYSTEM,
+        tools: ToolDesk | None = None,
     ) -> None:
         self._sink = sink
         self._budget_for = budget_for or (lambda _model: None)
@@ -100,6 +103,7 @@ class Session:
         self.loop = Loop(config=config, history=Transcript(system=system))
         self._system, self._choice = system, choice
         self.book = ConversationBook(conversations, sink, lambda r: self.engine.submit(r))
+        self.tools = tools
         self._thread = threading.Thread(target=self._run, name="hearth-session", daemon=True)
         self._intents: dict[type, Callable[[Any], None]] = {
             SendText: self._on_send_text,
@@ -114,6 +118,7 @@ class Session:
             ListConversations: lambda _i: self._sink(self.book.listing()),
             _Open: lambda i: self._open(i.choice),
             CacheRestored: self._on_cache_restored,
+            ApprovalAnswer: self._apply,
         }
         self._commands: dict[type, Callable[[Any], None]] = {
             Submit: lambda c: self.engine.submit(c.request),
@@ -123,6 +128,10 @@ class Session:
             Publish: lambda c: self._sink(c.event),
             EndOfAudio: lambda c: self.audio_out.finish(c.turn_id),
             Record: lambda c: self.book.record(c.message),
+            StartTool: lambda c: self._desk().start(c),
+            ProposeTool: lambda c: self._desk().propose(c),
+            RunTool: lambda c: self._desk().run(c),
+            CancelTools: lambda c: self.tools and self.tools.cancel(c),
         }
 
     # ----------------------------------------------------------------------------------------- any thread
@@ -150,6 +159,8 @@ class Session:
         self._inbox.put(_Stop())
         if self._thread.is_alive():
             self._thread.join(5)
+        if self.tools is not None:
+            self.tools.close()
         self.engine.stop()
 
     # ------------------------------------------------------------------------------------ session thread
@@ -205,6 +216,11 @@ class Session:
 
     def _on_send_text(self, intent: SendText) -> None:
         self._apply(UserInput(intent.text, intent.images, frame=self.frames.latest(), message_id=intent.message_id))
+
+    def _desk(self) -> ToolDesk:
+        if self.tools is None:
+            raise RuntimeError("this session has no tools")  # the loop only starts tools when the mode has some
+        return self.tools
 
     # ------------------------------------------------------------------------------------------ conversations
     def _open(self, choice: ConversationChoice) -> None:

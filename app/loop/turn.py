@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from app.loop.events import Stage, StageMark, TurnTimeline
+from app.tools.runner import ProposalReady
+from models.tool_format import ParsedCall
 from models.base import ImageInput
 
 
@@ -28,6 +30,11 @@ class Turn:
     audio_started: bool = False
     marks: tuple[StageMark, ...] = ()
     cold_load_s: float = 0.0
+    tool_steps: int = 0  # tool round trips so far in this turn
+    queued_calls: tuple[ParsedCall, ...] = ()  # the model's calls not yet started (one runs at a time)
+    running_call: str | None = None  # id of the call being planned / proposed / run
+    awaiting: ProposalReady | None = None  # a write/run call waiting for the user's yes
+    step_clause: int = 0  # index of the first clause of the current step (what barge-in may keep)
 
     def mark(self, stage: Stage, t: float) -> "Turn":
         if any(m.stage is stage for m in self.marks):
@@ -50,7 +57,7 @@ def heard_text(turn: Turn, heard_seconds: dict[int, float], clause_seconds: dict
     """The part of the reply the user heard: whole clauses played to the end, plus the played fraction of the
     clause that was cut (rounded down to a word boundary)."""
     parts: list[str] = []
-    for clause in turn.clauses:
+    for clause in turn.clauses[turn.step_clause:]:
         total = clause_seconds.get(clause.clause_id, 0.0)
         played = heard_seconds.get(clause.clause_id, 0.0)
         if total <= 0 or played <= 0:

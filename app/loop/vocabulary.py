@@ -14,7 +14,9 @@ from app.conversations.transcript import Transcript
 from app.engine.messages import AudioChunk, EngineRequest
 from app.loop.events import LoopState
 from app.loop.turn import Turn
+from app.tools.base import Proposal, ToolCall
 from models.base import ChatMessage, ImageInput, SamplingParams
+from models.tool_format import ParsedCall, ToolSpec
 
 
 class ClauseCutter(Protocol):
@@ -33,6 +35,9 @@ class LoopConfig:
     barge_in_after_s: float = 0.9  # speech this long over a reply stops it at once (0: wait for the transcript)
     max_history_tokens: int = 24000
     stt_language: str | None = None  # skip language detection
+    tools: tuple[ToolSpec, ...] = ()  # what the mode lets the model call (rendered by its chat template)
+    max_tool_steps: int = 8  # tool round trips per user turn
+    max_spoken_clauses: int = 0  # coding mode speaks a short summary, shows the rest (0 = speak everything)
 
 
 # ------------------------------------------------------------------------------------------------- inputs
@@ -128,6 +133,55 @@ class EndOfAudio:
     """No more audio will come for this turn: the player posts PlaybackFinished once it has played it all."""
 
     turn_id: int
+
+
+@dataclass(frozen=True)
+class StartTool:
+    """Plan this parsed call (validate, look up its risk) and report ToolPlanned or its error result."""
+
+    turn_id: int
+    call: ParsedCall
+
+
+@dataclass(frozen=True)
+class ProposeTool:
+    """Compute what the user must approve (on the tool worker): the runner posts ProposalReady."""
+
+    turn_id: int
+    call: ToolCall
+
+
+@dataclass(frozen=True)
+class RunTool:
+    turn_id: int
+    call: ToolCall
+    approved: Proposal | None = None
+
+
+@dataclass(frozen=True)
+class CancelTools:
+    """Barge-in: the running tool stops (its cancel event is set)."""
+
+    turn_id: int
+
+
+@dataclass(frozen=True)
+class ToolPlanned:
+    """A valid call: ``needs_approval`` for write/run tools; ``notice`` is said and shown while it works."""
+
+    turn_id: int
+    call: ToolCall
+    notice: str
+    needs_approval: bool
+
+
+@dataclass(frozen=True)
+class ApprovalAnswer:
+    """The user's answer to the pending proposal (a button, y/N, or a short spoken yes/no)."""
+
+    call_id: str
+    approved: bool
+    answer: str = "button"
 
 
 # -------------------------------------------------------------------------------------------------- state

@@ -23,7 +23,10 @@ from app.loop.events import (
     SwapModel,
     TurnTimeline,
 )
+from app.loop.events import ApprovalRequested, ToolFinished, ToolStarted
 from app.loop.session import Session
+from app.loop.vocabulary import ApprovalAnswer
+from app.tools.render import proposal_text, result_text
 from models.base import ImageInput, Role
 
 HELP = ("Commands: /image PATH (show the model a picture with your next message), /model [NAME] (show or switch "
@@ -73,6 +76,9 @@ class TerminalChat:
             ConversationOpened: self._opened,
             ConversationList: lambda e: None,
             CacheRestored: self._restored,
+            ToolStarted: lambda e: print(f"\n[{e.notice}]", file=self.err),
+            ToolFinished: lambda e: print(result_text(e.result), file=self.out),
+            ApprovalRequested: self._approve,
         }
 
     # ------------------------------------------------------------------------------------------- events
@@ -99,6 +105,16 @@ class TerminalChat:
     def _restored(self, event: CacheRestored) -> None:
         if event.ok:
             print(f"[memory of {event.tokens} tokens restored in {event.seconds * 1000:.0f} ms]", file=self.err)
+
+    def _approve(self, event: ApprovalRequested) -> None:
+        """write/run tools need a yes: show the diff or command, ask y/N (anything but y/yes is a no)."""
+        print("\n" + proposal_text(event.proposal), end="", file=self.out, flush=True)
+        try:
+            said = input().strip()
+        except (EOFError, KeyboardInterrupt):
+            said = ""
+        yes = said.lower() in ("y", "yes")
+        self.session.handle(ApprovalAnswer(event.call.call_id, yes, said or "(no answer)"))
 
     def load_model(self, name: str) -> bool:
         self.session.handle(SwapModel(Role.VLM, name))

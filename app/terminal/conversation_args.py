@@ -15,6 +15,15 @@ def add_conversation_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--new", action="store_true", help="start a new conversation")
 
 
+def add_mode_arguments(parser: argparse.ArgumentParser) -> None:
+    from app.modes.registry import all_modes
+
+    parser.add_argument("--mode", choices=sorted(all_modes()), help="how Hearth works: assistant (default: settings), "
+                        "coding (a voice coding assistant on --workspace), ...")
+    parser.add_argument("--workspace", metavar="DIR", help="the folder the coding tools may read and (with your yes) "
+                        "change; nothing outside it is touched")
+
+
 def conversation_choice(args: argparse.Namespace, settings: Settings, default: Start | None = None) -> ConversationChoice:
     if getattr(args, "resume", None):
         return ConversationChoice(conversation_id=args.resume)

@@ -9,12 +9,22 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from app.loop.book import ConversationChoice, Start
-from app.loop.builder import Ports, SessionSpec, build_session
+from app.loop.builder import Ports, SessionSpec, SetupError, build_session
 from app.engine.messages import ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TextDelta
 from app.eyes import FrameError, open_source
 from app.engine.runtime import build_store
 from app.loop.session import Session
-from app.loop.events import InputIgnored, Notice, ReplyHeard, TurnTimeline, UserSaid
+from app.loop.events import (
+    ApprovalRequested,
+    InputIgnored,
+    Notice,
+    ReplyHeard,
+    ToolFinished,
+    ToolStarted,
+    TurnTimeline,
+    UserSaid,
+)
+from app.tools.render import proposal_text, result_text
 from app.config.settings import Settings, load_settings
 from app.loop.timeline import append_jsonl, render
 from app.ports.pipeline import PipelineHearing, TurnByTurnHearing, WavOut
@@ -39,6 +49,8 @@ class VoiceOptions:
     max_tokens: int = 300
     log_file: Path | None = None
     choice: ConversationChoice = ConversationChoice(Start.EPHEMERAL)
+    mode: str = ""
+    workspace: str = ""
 
 
 def pick_tts(settings: Settings, wanted: str | None, err: TextIO) -> str:
@@ -84,6 +96,9 @@ class Printer:
             ModelLoaded: lambda e: print(f"[{e.role.value} model {e.model_id} ready in {e.load_seconds:.1f} s]",
                                          file=err),
             TurnTimeline: self.timeline,
+            ToolStarted: lambda e: print(f"\n[{e.notice}]", file=err),
+            ToolFinished: lambda e: print(result_text(e.result), file=out),
+            ApprovalRequested: lambda e: print("\n" + proposal_text(e.proposal) + "\n[say yes or no]", file=out),
         }
 
     def show(self, event: Any) -> None:
@@ -123,7 +138,7 @@ def build_voice_session(opts: VoiceOptions, settings: Settings, sink: Callable[[
                         err: TextIO) -> tuple[Session, tuple[LoadModel, ...]]:
     spec = SessionSpec(chat_model=opts.model or "", stt_model=opts.stt or "", tts_model=pick_tts(settings, opts.tts, err),
                        voice=opts.voice or "", max_tokens=opts.max_tokens, hands_free=not opts.push_to_talk,
-                       choice=opts.choice)
+                       choice=opts.choice, mode=opts.mode, workspace=opts.workspace)
     return build_session(settings, sink, voice_ports(opts, settings, err), spec)
 
 
@@ -135,7 +150,7 @@ def run_voice(opts: VoiceOptions, out: TextIO, err: TextIO) -> int:
     events: queue.Queue[Any] = queue.Queue()
     try:
         session, models = build_voice_session(opts, settings, events.put, err)
-    except (AudioError, ModelError, FrameError) as exc:
+    except (AudioError, ModelError, FrameError, SetupError) as exc:
         print(exc, file=err)
         return 2
     printer = Printer(out, err, opts)
