@@ -29,20 +29,27 @@ def demo_frame(h: int = 240, w: int = 320) -> np.ndarray:
 def script(frame: np.ndarray) -> list[object]:
     from app.engine.messages import GenerationDone, GenerationStats, ModelLoaded, TranscriptEvent
     from app.loop.events import LoopState, MemoryStats, MicLevel, Stage, StageMark, StateChanged, TurnTimeline
-    from app.loop.events import UserSaid
+    from app.conversations.store import ConversationInfo
+    from app.loop.events import ConversationList, ReplyRecorded, UserSaid
     from models.base import ImageInput, Role
 
     stats = GenerationStats(48, 31, 0.42, 38.0, 410.0, 3.1, kv_tokens=1843, kv_bytes=5_100_000)
     reply1 = "Hi! I'm listening. Ask me anything, or show me something with the camera or your screen."
     reply2 = ("That's an orange circle next to a dark blue rectangle on a soft blue-green background — "
               "it looks like a simple diagram or a test pattern.")
+    items = (ConversationInfo("c3", "", "2026-12-01T09:12:00", "2026-12-01T09:40:00"),
+             ConversationInfo("c2", "Trip to Lisbon", "2026-11-29T18:02:00", "2026-11-29T18:30:00"),
+             ConversationInfo("c1", "Recipe ideas", "2026-11-27T12:00:00", "2026-11-27T12:20:00"))
     events: list[object] = [
+        ConversationList(items, "c3"),
         ModelLoaded(Role.VLM, "qwen3.5-4b", 6.4, supports_images=True),
         ModelLoaded(Role.TTS, "kokoro", 1.1),
-        UserSaid(1, "Hello Hearth, can you hear me?"),
+        UserSaid(1, "Hello Hearth, can you hear me?", message_id="m1"),
         GenerationDone(1, reply1, stats, "stop"),
-        UserSaid(2, "What is this?", (ImageInput(rgb=frame),)),
+        ReplyRecorded(1, "m2", reply1),
+        UserSaid(2, "What is this?", (ImageInput(rgb=frame),), message_id="m3"),
         GenerationDone(2, reply2, stats, "stop"),
+        ReplyRecorded(2, "m4", reply2),
         TranscriptEvent(3, "and what colour is the", partial=True, audio_seconds=1.2),
         StateChanged(LoopState.LISTENING, 3),
         MicLevel(-18.0, voice=True),
@@ -66,6 +73,32 @@ class _NoStore:
         raise ModelError(f"{model_id} is not installed")
 
 
+class _DemoStore(_NoStore):
+    """Two installed models (one imported), the rest of the catalog to download."""
+
+    def installed(self) -> list[object]:
+        from models.base import Role
+        from models.store import InstalledModel
+
+        return [InstalledModel("mlx-community/Qwen3.5-4B-MLX-4bit", Path("/m/q"), 3_000_000_000, Role.VLM, "hub"),
+                InstalledModel("my-llama", Path("/m/l"), 2_100_000_000, Role.LLM, "import"),
+                InstalledModel("mlx-community/Kokoro-82M-bf16", Path("/m/k"), 350_000_000, Role.TTS, "hub")]
+
+
+class _DemoSession:
+    running = True
+    can_hear = True
+
+    def start(self) -> None:
+        pass
+
+    def handle(self, intent: object) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
 def dialog_widget(name: str, settings: object) -> object:
     from app.gui.first_run import FirstRunDialog, find_missing
     from app.gui.settings_dialog import DeviceLists, SettingsDialog
@@ -87,7 +120,7 @@ def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from app.gui.bridge import Bridge, NullSession
+    from app.gui.bridge import Bridge
     from app.gui.main_window import MainWindow
     from app.gui.theme import apply_theme
     from app.config.settings import Settings, UiSettings
@@ -104,7 +137,7 @@ def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog
         print(f"wrote {out}")
         return
     bridge = Bridge()
-    window = MainWindow(NullSession(), bridge, settings)
+    window = MainWindow(_DemoSession(), bridge, settings, store=_DemoStore())
     window.resize(*size)
     frame = demo_frame()
     window.preview.show_frame(frame)
