@@ -1,7 +1,7 @@
 """Render the main window mid-conversation to a PNG, offscreen (or under xvfb), for review.
 
     uv run python scripts/screenshot.py OUT.png [--large-text] [--high-contrast] [--size 1180x860]
-    uv run python scripts/screenshot.py OUT.png --dialog first-run|settings
+    uv run python scripts/screenshot.py OUT.png --dialog first-run|first-run-idle|first-run-failed|settings
 """
 
 from __future__ import annotations
@@ -102,13 +102,31 @@ class _DemoSession:
 def dialog_widget(name: str, settings: object) -> object:
     from app.gui.first_run import FirstRunDialog, find_missing
     from app.gui.settings_dialog import DeviceLists, SettingsDialog
+    from PySide6.QtWidgets import QTabWidget
 
     if name == "settings":
         devices = DeviceLists(("MacBook Pro Microphone", "USB Headset"), ("MacBook Pro Speakers", "USB Headset"))
-        return SettingsDialog(settings, devices=devices)
+        from app.gui.model_picker import model_choices
+
+        dialog = SettingsDialog(settings, devices=devices, choices=lambda roles: model_choices(
+            roles, _DemoStore().installed()))
+        dialog.findChild(QTabWidget).setCurrentIndex(1)  # the Models tab: installed first, then "download…"
+        return dialog
+    from app.gui.first_run import AllDone, Finished
+
     dialog = FirstRunDialog(_NoStore(), find_missing(_NoStore(), settings))
+    if name == "first-run-idle":  # as it opens: nothing downloads yet, so there is nothing to cancel
+        return dialog
+    if name == "first-run-failed":  # every failure of the run is listed, not only the last
+        for model, why in (("qwen3.5-4b", "can't reach the Hugging Face hub; check the network."),
+                           ("whisper-turbo", "can't reach the Hugging Face hub; check the network."),
+                           ("kokoro", "the disk is full (needs 0.35 GB).")):
+            dialog._on_finished(Finished(model, why))
+        dialog._on_all_done(AllDone())
+        return dialog
     dialog.table.topLevelItem(0).setText(3, "1.2 GB of 3.0 GB")
-    dialog._set_busy(True, None)  # as while a download runs: Cancel enabled, Download and Import disabled
+    dialog._set_busy(True, None)  # as while a download runs: Cancel shown, Download and Import disabled
+    dialog.cancel_button.show()
     dialog.progress.setRange(0, 1000)
     dialog.progress.setValue(400)
     dialog.status.setText("Downloading qwen3.5-4b…")
@@ -144,6 +162,8 @@ def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog
     for event in script(frame):
         bridge.post(event)
     window.show()
+    app.processEvents()
+    window.resize(*size)  # again: the minimum size is known once the window is shown with its styles
     for _ in range(5):
         app.processEvents()
     window.grab().save(str(out))
@@ -156,7 +176,7 @@ def main() -> int:
     parser.add_argument("--large-text", action="store_true")
     parser.add_argument("--high-contrast", action="store_true")
     parser.add_argument("--size", default="1180x860", help="window size WxH")
-    parser.add_argument("--dialog", choices=("first-run", "settings"), help="render this dialog instead")
+    parser.add_argument("--dialog", choices=("first-run", "first-run-idle", "first-run-failed", "settings"), help="render this dialog instead")
     args = parser.parse_args()
     w, h = (int(v) for v in args.size.lower().split("x"))
     render(args.out, args.large_text, args.high_contrast, (w, h), args.dialog)

@@ -62,6 +62,8 @@ class ConversationPanel(QWidget):
         self.list.setAccessibleName("Saved conversations")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)  # F2 renames
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)  # long titles: the tooltip has them whole
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.fit()
         self.list.itemActivated.connect(lambda _item: self.open_selected())  # Enter / double click
         self.list.itemChanged.connect(self._renamed)
@@ -120,7 +122,7 @@ class ConversationPanel(QWidget):
         font = QFont(item.font())
         font.setBold(current)
         item.setFont(font)
-        item.setToolTip(f"Last used {when(info)}" + (" (open now)" if current else ""))
+        item.setToolTip(f"{info.label}\nLast used {when(info)}" + (" (open now)" if current else ""))
         item.setData(Qt.ItemDataRole.AccessibleTextRole,
                      f"{info.label}, last used {when(info)}" + (", open now" if current else ""))
 

@@ -152,9 +152,16 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
     def _fit_sidebar(self) -> None:
-        """The sidebar never clips its panels: at least as wide as they need (more with large text)."""
+        """The sidebar never clips its panels: at least as wide as they need (more with large text). Its combo
+        boxes shrink to a few characters (long model names are elided), so small windows keep the chat wide."""
+        for combo in self.sidebar.findChildren(QComboBox):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
+        for layout in [self.sidebar.layout()] + self.sidebar.findChildren(QVBoxLayout):
+            layout.invalidate()
+        self.sidebar.layout().activate()
         bar = self.side_scroll.verticalScrollBar().sizeHint().width()
-        self.side_scroll.setMinimumWidth(max(300, self.sidebar.minimumSizeHint().width() + bar + 4))
+        self.side_scroll.setMinimumWidth(max(280, self.sidebar.minimumSizeHint().width() + bar + 4))
 
     def _connect(self) -> None:
         for panel in (self.compose, self.talk, self.picker, self.conversations):
@@ -313,6 +320,10 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
         if event.type() == QEvent.Type.ActivationChange and not self.isActiveWindow() and self.talk.talking:
             self.talk.set_talking(False)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override: sizes are right once styles are applied
+        super().showEvent(event)
+        self._fit_sidebar()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         QApplication.instance().removeEventFilter(self)

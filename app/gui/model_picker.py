@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
 
 from app.engine.messages import ModelLoaded
@@ -50,14 +50,13 @@ def model_choices(roles: tuple[Role, ...], installed: Iterable[Any] | None) -> l
     for model in installed:
         name = short_name(model.name)
         if model.role in roles and all(c.name != name for c in out):
-            size = size_text(round(model.size_bytes / 1e9, 1)) if model.size_bytes else ""
-            out.append(ModelChoice(name, f"{name}  · installed" + (f", {size}" if size else ""), True))
+            out.append(ModelChoice(name, f"{name} · installed", True, round(model.size_bytes / 1e9, 1)))
     for e in catalog.CATALOG:
         if e.role in roles and e.builtin and all(c.name != e.name for c in out):
-            out.append(ModelChoice(e.name, f"{e.name}  · built in", True))
+            out.append(ModelChoice(e.name, f"{e.name} · built in", True))
     for e in catalog.CATALOG:
         if e.role in roles and all(c.name != e.name for c in out):
-            out.append(ModelChoice(e.name, f"{e.name}  — download… ({size_text(e.size_gb)})", False, e.size_gb))
+            out.append(ModelChoice(e.name, f"{e.name} — download… {size_text(e.size_gb)}", False, e.size_gb))
     return out
 
 
@@ -74,6 +73,10 @@ def fill_combo(combo: QComboBox, choices: list[tuple[str, str]], current: str) -
 
 def fill_models(combo: QComboBox, choices: list[ModelChoice], current: str) -> None:
     fill_combo(combo, [(c.label, c.name) for c in choices], current)
+    for i, c in enumerate(choices):
+        state = "installed" if c.installed else "not installed: choose it to download"
+        size = f", {size_text(c.size_gb)}" if c.size_gb else ""
+        combo.setItemData(i, f"{c.name} ({state}{size})", Qt.ItemDataRole.ToolTipRole)
 
 
 Choices = Callable[[tuple[Role, ...]], list[ModelChoice]]
