@@ -168,8 +168,10 @@ class FakeStore:
     """Models in ``present`` resolve; ``pull`` makes a model present after reporting byte progress."""
 
     def __init__(self, present: set[str] | None = None, offline: bool = False, chunks: int = 5,
-                 chunk_delay: float = 0.0, gate: threading.Event | None = None) -> None:
+                 chunk_delay: float = 0.0, gate: threading.Event | None = None,
+                 fail: dict[str, str] | None = None) -> None:
         self.present = set(present or ())
+        self.fail = dict(fail or {})  # model → the error its download ends with
         self.offline = offline
         self.chunks, self.chunk_delay, self.gate = chunks, chunk_delay, gate
         self.imported: list[tuple[Path, str | None]] = []
@@ -191,6 +193,8 @@ class FakeStore:
         return out
 
     def pull(self, model_id: str, tqdm_class: Any = None) -> None:
+        if model_id in self.fail:
+            raise ModelError(self.fail[model_id])
         bar = tqdm_class(total=self.chunks * 1000, unit="B", desc="Reconstructing")
         for _ in range(self.chunks):
             if self.gate is not None:
