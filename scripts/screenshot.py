@@ -1,6 +1,6 @@
 """Render the main window mid-conversation to a PNG, offscreen (or under xvfb), for review.
 
-    uv run python scripts/screenshot.py OUT.png [--large-text] [--high-contrast] [--size 1180x860]
+    uv run python scripts/screenshot.py OUT.png [--large-text] [--high-contrast] [--size 1180x860] [--unready]
     uv run python scripts/screenshot.py OUT.png --dialog first-run|first-run-idle|first-run-failed|settings
 """
 
@@ -85,6 +85,16 @@ class _DemoStore(_NoStore):
                 InstalledModel("mlx-community/Kokoro-82M-bf16", Path("/m/k"), 350_000_000, Role.TTS, "hub")]
 
 
+def unready_script() -> list[object]:
+    """No microphone, the chat model failed to load, one typed message that could not be answered."""
+    from app.engine.messages import ErrorEvent
+    from app.loop.events import UserSaid
+
+    return [ErrorEvent("Model qwen3.5-4b is not installed. Run `uv run hearth models pull qwen3.5-4b`."),
+            UserSaid(1, "What's the weather like?", message_id="m1"),
+            ErrorEvent("No chat model is loaded yet.", turn_id=1)]
+
+
 class _DemoSession:
     running = True
     can_hear = True
@@ -133,7 +143,8 @@ def dialog_widget(name: str, settings: object) -> object:
     return dialog
 
 
-def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog: str | None = None) -> None:
+def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog: str | None = None,
+           unready: bool = False) -> None:
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -155,12 +166,16 @@ def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog
         print(f"wrote {out}")
         return
     bridge = Bridge()
-    window = MainWindow(_DemoSession(), bridge, settings, store=_DemoStore())
+    session = _DemoSession()
+    session.can_hear = not unready
+    window = MainWindow(session, bridge, settings, store=_DemoStore())
     window.resize(*size)
     frame = demo_frame()
     window.preview.show_frame(frame)
-    for event in script(frame):
+    for event in unready_script() if unready else script(frame):
         bridge.post(event)
+    if unready:
+        window.compose.text.setText("What's the weather like?")  # the unanswered message came back
     window.show()
     app.processEvents()
     window.resize(*size)  # again: the minimum size is known once the window is shown with its styles
@@ -176,10 +191,11 @@ def main() -> int:
     parser.add_argument("--large-text", action="store_true")
     parser.add_argument("--high-contrast", action="store_true")
     parser.add_argument("--size", default="1180x860", help="window size WxH")
+    parser.add_argument("--unready", action="store_true", help="no microphone, no chat model, an unanswered message")
     parser.add_argument("--dialog", choices=("first-run", "first-run-idle", "first-run-failed", "settings"), help="render this dialog instead")
     args = parser.parse_args()
     w, h = (int(v) for v in args.size.lower().split("x"))
-    render(args.out, args.large_text, args.high_contrast, (w, h), args.dialog)
+    render(args.out, args.large_text, args.high_contrast, (w, h), args.dialog, args.unready)
     return 0
 
 

@@ -115,6 +115,9 @@ class ConversationPanel(QWidget):
                 self.list.setCurrentItem(item)
         self._renaming = False
         self._enable()
+        current = self._info(self.current)
+        if current is not None and self.status.text().startswith("Open: "):
+            self.status.setText(f"Open: {current.label}")  # renamed
 
     def _mark(self, item: QListWidgetItem, info: ConversationInfo) -> None:
         current = info.conversation_id == self.current

@@ -73,6 +73,9 @@ def stylesheet(c: Colors, high_contrast: bool) -> str:
         border: {width}px solid {c.border.name() if high_contrast else c.user_bubble.name()}; }}
     QFrame#bubble[speaker="assistant"] {{ background: {c.bot_bubble.name()}; border-radius: 12px;
         border: {width}px solid {c.border.name()}; }}
+    QFrame#bubble[speaker="problem"] {{ background: {c.error_bg.name()}; border-radius: 12px;
+        border: {width}px solid {c.error_text.name() if high_contrast else c.error_bg.name()}; }}
+    QFrame#bubble[speaker="problem"] QLabel {{ color: {c.error_text.name()}; }}
     QLabel#bubbleText[partial="true"] {{ color: {c.muted.name()}; font-style: italic; }}
     QLabel#bubbleMeta {{ color: {c.muted.name()}; }}
     QLabel#sectionTitle {{ font-weight: 600; }}
@@ -98,6 +101,7 @@ HIGH_CONTRAST_EXTRA = """
     QCheckBox::indicator:disabled { border: 2px solid #a0a0a0; }
     QPushButton:disabled { border: 2px dashed #a0a0a0; }
     QListWidget { border: 2px solid #ffffff; }
+    QFrame#banner QPushButton { color: #000000; border: 2px solid #000000; background: #ffd400; }
     QSlider::groove:horizontal { height: 4px; background: #ffffff; border-radius: 2px; }
     QSlider::handle:horizontal { background: #ffd400; border: 2px solid #ffffff; width: 16px; margin: -8px 0;
         border-radius: 10px; }

@@ -208,3 +208,23 @@ def test_the_window_reopens_the_last_conversation_and_new_rename_delete_work(qtb
                         timeout=10000)
     finally:
         w.close()
+
+
+def test_with_no_chat_model_a_typed_message_says_why_in_the_conversation(qtbot, tmp_path):
+    """The real session and engine, a chat model that is not installed: no 'Ready', and the message that cannot
+    be answered says why where it was typed (and comes back into the box)."""
+    settings = replace(Settings(), models=replace(Settings().models, chat=str(tmp_path / "no-such-model"),
+                                                  offline=True))
+    w = open_window(qtbot, settings, VoicePorts())
+    try:
+        qtbot.waitUntil(lambda: w.talk.state.label.text() == "No chat model", timeout=60000)
+        assert "could not be loaded" in w.picker.status.text()
+        w.compose.text.setText("anyone home?")
+        w.compose.send()
+        qtbot.waitUntil(lambda: [m.who for m in w.conversation.messages()] == [Who.USER, Who.PROBLEM],
+                        timeout=60000)
+        user, problem = w.conversation.messages()
+        assert user.status == "not answered" and "No chat model is loaded yet" in problem.text
+        assert w.compose.text.text() == "anyone home?"
+    finally:
+        w.close()
