@@ -53,6 +53,9 @@ class ComposeBox(QWidget):
         layout.addLayout(row)
         self._show_images()
 
+    def set_can_hear(self, can_hear: bool) -> None:
+        self.text.setPlaceholderText("Type a message, or hold Space to talk…" if can_hear else "Type a message…")
+
     def attach(self, image: ImageInput) -> None:
         self.images = self.images + (image,)
         self._show_images()

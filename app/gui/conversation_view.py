@@ -34,6 +34,7 @@ class ConversationView(QScrollArea):
         self._at_bottom = True
         self.verticalScrollBar().valueChanged.connect(self._track)
         self.can_hear = True
+        self._opened_once = False
         self.clear()
 
     def set_can_hear(self, can_hear: bool) -> None:
@@ -64,6 +65,11 @@ class ConversationView(QScrollArea):
     def messages(self) -> list[ShownMessage]:
         return [b.shown() for b in self._order]
 
+    def notes(self) -> list[QLabel]:
+        inner = self.widget()
+        return [label for label in inner.findChildren(QLabel, "hint") if label is not self.welcome
+                and label.parent() is inner]
+
     def by_message(self, message_id: str) -> Bubble | None:
         return self._by_id.get(message_id)
 
@@ -78,8 +84,13 @@ class ConversationView(QScrollArea):
 
     # ------------------------------------------------------------------------------------------ history
     def show_conversation(self, messages: tuple[ChatMessage, ...]) -> None:
-        """Replace what is shown by a saved conversation."""
+        """Replace what is shown by a saved conversation. Notes shown before the first one opened (start-up:
+        no microphone, settings problems) stay; later ones belong to the conversation they were said in."""
+        keep = [n.text() for n in self.notes()] if not self._opened_once else []
+        self._opened_once = True
         self.clear()
+        for text in keep:
+            self.add_note(text)
         for m in messages:
             who = WHO_OF.get(m.speaker)
             if who is None:

@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         can_hear = bool(getattr(self.session, "can_hear", True))
         self.talk.set_hearing(can_hear)
         self.conversation.set_can_hear(can_hear)
+        self.compose.set_can_hear(can_hear)
         if not self.running:
             self.talk.state.set_chat(ChatStatus.MISSING)
             self.picker.status.setText("No models are loaded: the conversation engine is not running.")

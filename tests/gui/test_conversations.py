@@ -158,3 +158,18 @@ def test_the_list_works_from_the_keyboard(harness, qtbot):
         reached.add(w.focusWidget())
         w.focusNextChild()
     assert {panel.list, panel.new_button, panel.delete_button} <= reached
+
+
+def test_start_up_notes_survive_the_first_open_but_not_a_switch(harness, qtbot):
+    from app.loop.events import Notice
+
+    w, session = harness.window, harness.session
+    harness.bridge.post(Notice("No microphone found. Typing works meanwhile."))  # before the session opened one
+    session.start()
+    qtbot.waitUntil(lambda: w.conversations.current == "c1")
+    assert [n.text() for n in w.conversation.notes()] == ["No microphone found. Typing works meanwhile."]
+    harness.bridge.post(Notice("Heard “ok” — carrying on."))
+    qtbot.waitUntil(lambda: len(w.conversation.notes()) == 2)
+    w.conversations.new()
+    qtbot.waitUntil(lambda: w.conversations.current == "c2")
+    assert w.conversation.notes() == []

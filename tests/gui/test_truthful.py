@@ -56,6 +56,7 @@ def test_without_a_microphone_the_talk_controls_are_off_and_say_why(qtbot):
     qtbot.keyRelease(w.conversation, Qt.Key.Key_Space)
     assert [i for i in session.intents if isinstance(i, PushToTalk)] == []  # nothing pretends to listen
     assert "--" not in w.conversation.welcome.text() and "Type a message" in w.conversation.welcome.text()
+    assert "Space" not in w.compose.text.placeholderText()
 
 
 def test_microphone_messages_name_no_terminal_flags():
