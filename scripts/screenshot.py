@@ -1,7 +1,7 @@
 """Render the main window mid-conversation to a PNG, offscreen (or under xvfb), for review.
 
-    uv run python scripts/screenshot.py OUT.png [--large-text] [--high-contrast] [--size 1180x860]
-    uv run python scripts/screenshot.py OUT.png --dialog first-run|settings
+    uv run python scripts/screenshot.py OUT.png [--large-text] [--high-contrast] [--size 1180x860] [--unready]
+    uv run python scripts/screenshot.py OUT.png --dialog first-run|first-run-idle|first-run-failed|settings
 """
 
 from __future__ import annotations
@@ -29,20 +29,27 @@ def demo_frame(h: int = 240, w: int = 320) -> np.ndarray:
 def script(frame: np.ndarray) -> list[object]:
     from app.engine.messages import GenerationDone, GenerationStats, ModelLoaded, TranscriptEvent
     from app.loop.events import LoopState, MemoryStats, MicLevel, Stage, StageMark, StateChanged, TurnTimeline
-    from app.loop.events import UserSaid
+    from app.conversations.store import ConversationInfo
+    from app.loop.events import ConversationList, ReplyRecorded, UserSaid
     from models.base import ImageInput, Role
 
     stats = GenerationStats(48, 31, 0.42, 38.0, 410.0, 3.1, kv_tokens=1843, kv_bytes=5_100_000)
     reply1 = "Hi! I'm listening. Ask me anything, or show me something with the camera or your screen."
     reply2 = ("That's an orange circle next to a dark blue rectangle on a soft blue-green background — "
               "it looks like a simple diagram or a test pattern.")
+    items = (ConversationInfo("c3", "", "2026-12-01T09:12:00", "2026-12-01T09:40:00"),
+             ConversationInfo("c2", "Trip to Lisbon", "2026-11-29T18:02:00", "2026-11-29T18:30:00"),
+             ConversationInfo("c1", "Recipe ideas", "2026-11-27T12:00:00", "2026-11-27T12:20:00"))
     events: list[object] = [
+        ConversationList(items, "c3"),
         ModelLoaded(Role.VLM, "qwen3.5-4b", 6.4, supports_images=True),
         ModelLoaded(Role.TTS, "kokoro", 1.1),
-        UserSaid(1, "Hello Hearth, can you hear me?"),
+        UserSaid(1, "Hello Hearth, can you hear me?", message_id="m1"),
         GenerationDone(1, reply1, stats, "stop"),
-        UserSaid(2, "What is this?", (ImageInput(rgb=frame),)),
+        ReplyRecorded(1, "m2", reply1),
+        UserSaid(2, "What is this?", (ImageInput(rgb=frame),), message_id="m3"),
         GenerationDone(2, reply2, stats, "stop"),
+        ReplyRecorded(2, "m4", reply2),
         TranscriptEvent(3, "and what colour is the", partial=True, audio_seconds=1.2),
         StateChanged(LoopState.LISTENING, 3),
         MicLevel(-18.0, voice=True),
@@ -66,28 +73,83 @@ class _NoStore:
         raise ModelError(f"{model_id} is not installed")
 
 
+class _DemoStore(_NoStore):
+    """Two installed models (one imported), the rest of the catalog to download."""
+
+    def installed(self) -> list[object]:
+        from models.base import Role
+        from models.store import InstalledModel
+
+        return [InstalledModel("mlx-community/Qwen3.5-4B-MLX-4bit", Path("/m/q"), 3_000_000_000, Role.VLM, "hub"),
+                InstalledModel("my-llama", Path("/m/l"), 2_100_000_000, Role.LLM, "import"),
+                InstalledModel("mlx-community/Kokoro-82M-bf16", Path("/m/k"), 350_000_000, Role.TTS, "hub")]
+
+
+def unready_script() -> list[object]:
+    """No microphone, the chat model failed to load, one typed message that could not be answered."""
+    from app.engine.messages import ErrorEvent
+    from app.loop.events import UserSaid
+
+    return [ErrorEvent("Model qwen3.5-4b is not installed. Run `uv run hearth models pull qwen3.5-4b`."),
+            UserSaid(1, "What's the weather like?", message_id="m1"),
+            ErrorEvent("No chat model is loaded yet.", turn_id=1)]
+
+
+class _DemoSession:
+    running = True
+    can_hear = True
+
+    def start(self) -> None:
+        pass
+
+    def handle(self, intent: object) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
 def dialog_widget(name: str, settings: object) -> object:
     from app.gui.first_run import FirstRunDialog, find_missing
     from app.gui.settings_dialog import DeviceLists, SettingsDialog
+    from PySide6.QtWidgets import QTabWidget
 
     if name == "settings":
         devices = DeviceLists(("MacBook Pro Microphone", "USB Headset"), ("MacBook Pro Speakers", "USB Headset"))
-        return SettingsDialog(settings, devices=devices)
+        from app.gui.model_picker import model_choices
+
+        dialog = SettingsDialog(settings, devices=devices, choices=lambda roles: model_choices(
+            roles, _DemoStore().installed()))
+        dialog.findChild(QTabWidget).setCurrentIndex(1)  # the Models tab: installed first, then "download…"
+        return dialog
+    from app.gui.first_run import AllDone, Finished
+
     dialog = FirstRunDialog(_NoStore(), find_missing(_NoStore(), settings))
+    if name == "first-run-idle":  # as it opens: nothing downloads yet, so there is nothing to cancel
+        return dialog
+    if name == "first-run-failed":  # every failure of the run is listed, not only the last
+        for model, why in (("qwen3.5-4b", "can't reach the Hugging Face hub; check the network."),
+                           ("whisper-turbo", "can't reach the Hugging Face hub; check the network."),
+                           ("kokoro", "the disk is full (needs 0.35 GB).")):
+            dialog._on_finished(Finished(model, why))
+        dialog._on_all_done(AllDone())
+        return dialog
     dialog.table.topLevelItem(0).setText(3, "1.2 GB of 3.0 GB")
-    dialog._set_busy(True, None)  # as while a download runs: Cancel enabled, Download and Import disabled
+    dialog._set_busy(True, None)  # as while a download runs: Cancel shown, Download and Import disabled
+    dialog.cancel_button.show()
     dialog.progress.setRange(0, 1000)
     dialog.progress.setValue(400)
     dialog.status.setText("Downloading qwen3.5-4b…")
     return dialog
 
 
-def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog: str | None = None) -> None:
+def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog: str | None = None,
+           unready: bool = False) -> None:
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from app.gui.bridge import Bridge, NullSession
+    from app.gui.bridge import Bridge
     from app.gui.main_window import MainWindow
     from app.gui.theme import apply_theme
     from app.config.settings import Settings, UiSettings
@@ -104,13 +166,19 @@ def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog
         print(f"wrote {out}")
         return
     bridge = Bridge()
-    window = MainWindow(NullSession(), bridge, settings)
+    session = _DemoSession()
+    session.can_hear = not unready
+    window = MainWindow(session, bridge, settings, store=_DemoStore())
     window.resize(*size)
     frame = demo_frame()
     window.preview.show_frame(frame)
-    for event in script(frame):
+    for event in unready_script() if unready else script(frame):
         bridge.post(event)
+    if unready:
+        window.compose.text.setText("What's the weather like?")  # the unanswered message came back
     window.show()
+    app.processEvents()
+    window.resize(*size)  # again: the minimum size is known once the window is shown with its styles
     for _ in range(5):
         app.processEvents()
     window.grab().save(str(out))
@@ -123,10 +191,11 @@ def main() -> int:
     parser.add_argument("--large-text", action="store_true")
     parser.add_argument("--high-contrast", action="store_true")
     parser.add_argument("--size", default="1180x860", help="window size WxH")
-    parser.add_argument("--dialog", choices=("first-run", "settings"), help="render this dialog instead")
+    parser.add_argument("--unready", action="store_true", help="no microphone, no chat model, an unanswered message")
+    parser.add_argument("--dialog", choices=("first-run", "first-run-idle", "first-run-failed", "settings"), help="render this dialog instead")
     args = parser.parse_args()
     w, h = (int(v) for v in args.size.lower().split("x"))
-    render(args.out, args.large_text, args.high_contrast, (w, h), args.dialog)
+    render(args.out, args.large_text, args.high_contrast, (w, h), args.dialog, args.unready)
     return 0
 
 

@@ -19,6 +19,7 @@ class SessionPort(Protocol):
     """What the GUI needs from a session (app/loop/session.py's ``Session`` fits; tests use a fake).
 
     ``handle`` is thread-safe and returns at once; the session answers by calling the sink it was built with.
+    Optional attributes the window reads: ``running`` (False: nothing will answer), ``can_hear`` (a microphone).
     """
 
     def start(self) -> None: ...
@@ -29,7 +30,14 @@ class SessionPort(Protocol):
 
 
 class NullSession:
-    """Stands in when no session could be built: intents go nowhere, so the window still opens."""
+    """Stands in when no session could be built: intents go nowhere, so the window still opens (and says why on
+    every message it cannot send)."""
+
+    running = False
+    can_hear = False
+
+    def __init__(self, reason: str = "Hearth's conversation engine is not running.") -> None:
+        self.reason = reason
 
     def start(self) -> None:
         pass

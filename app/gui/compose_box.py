@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from app.conversations.store import new_message_id
 from app.gui.images import describe
 from app.loop.events import SendText, StopReply
 from models.base import ImageInput
@@ -13,7 +14,7 @@ from models.base import ImageInput
 
 class ComposeBox(QWidget):
     intent = Signal(object)
-    sent = Signal(str, tuple)  # text, images: for the conversation view's pending bubble
+    sent = Signal(str, str, tuple)  # message id, text, images: the conversation view's pending bubble
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +53,9 @@ class ComposeBox(QWidget):
         layout.addLayout(row)
         self._show_images()
 
+    def set_can_hear(self, can_hear: bool) -> None:
+        self.text.setPlaceholderText("Type a message, or hold Space to talk…" if can_hear else "Type a message…")
+
     def attach(self, image: ImageInput) -> None:
         self.images = self.images + (image,)
         self._show_images()
@@ -70,11 +74,11 @@ class ComposeBox(QWidget):
         text = self.text.text().strip()
         if not text:
             return
-        images = self.images
+        images, message_id = self.images, new_message_id()  # the bubble and the session share this id
         self.text.clear()
         self.clear_images()
-        self.sent.emit(text, images)
-        self.intent.emit(SendText(text, images))
+        self.sent.emit(message_id, text, images)
+        self.intent.emit(SendText(text, images, message_id))
 
     def restore(self, text: str) -> None:
         """Put back a message that was not taken, unless the user already typed something new."""

@@ -1,108 +1,26 @@
 """The conversation: one bubble per message, replies streaming in, live partial transcripts in a muted style.
 
-Bubbles are keyed by (speaker, turn id). A typed message is shown at once as pending and adopts its turn id when
-the session confirms it (``UserSaid`` with the same text); a spoken one grows from partial transcripts and is
-replaced by the final one.
+Bubbles are keyed by ids, never matched by text:
+- a typed message by the ``message_id`` the GUI put in ``SendText`` (``UserSaid`` carries it back);
+- a spoken one by its transcription's turn id while it grows (partial → final), then by ``UserSaid``'s message id
+  (at most one transcription is in flight, so the final transcript awaiting ``UserSaid`` is that one);
+- a reply by its turn id while it streams, then by the ``message_id`` of ``ReplyRecorded``;
+- saved messages (``ConversationOpened``) by their message ids.
 """
 
 from __future__ import annotations
 
-import enum
-import re
-from dataclasses import dataclass
-
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from app.gui.images import describe, thumbnail
-from models.base import ImageInput
+from app.gui.bubble import Bubble, ShownMessage, Who
+from app.loop.events import InputIgnored, ReplyRecorded, UserSaid
+from models.base import ChatMessage, ImageInput, Speaker
 
-
-LONG_RUN = re.compile(r"\S{30}")
-
-
-class Who(enum.Enum):
-    USER = "user"
-    ASSISTANT = "assistant"
-
-
-@dataclass(frozen=True)
-class ShownMessage:
-    """What a bubble shows (for tests and accessibility)."""
-
-    who: Who
-    text: str
-    partial: bool
-    turn_id: int | None
-
-
-def _restyle(widget: QWidget) -> None:
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
-
-
-class Bubble(QFrame):
-    def __init__(self, who: Who, turn_id: int | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.who, self.turn_id, self.partial = who, turn_id, False
-        self._text = ""
-        self.setObjectName("bubble")
-        self.setProperty("speaker", who.value)
-        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 8, 14, 10)
-        layout.setSpacing(4)
-        self.meta = QLabel("You" if who is Who.USER else "Hearth", objectName="bubbleMeta")
-        self.label = QLabel(objectName="bubbleText", wordWrap=True)
-        self.label.setTextFormat(Qt.TextFormat.PlainText)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
-        self.images = QHBoxLayout()
-        self.images.setSpacing(6)
-        layout.addWidget(self.meta)
-        layout.addLayout(self.images)
-        layout.addWidget(self.label)
-        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-
-    @property
-    def text(self) -> str:
-        return self._text
-
-    def fit(self, max_width: int | None = None) -> None:
-        """Width to content (one line if it fits), at most ``max_width``: short messages get small bubbles."""
-        if max_width is not None:
-            self.setMaximumWidth(max_width)
-        inner = self.maximumWidth() - 30
-        fm = QFontMetrics(self.label.font())
-        longest = max((fm.horizontalAdvance(line) for line in self.text.splitlines() or [""]), default=0)
-        want = max(longest + 6, fm.horizontalAdvance(self.meta.text()) + 6, 200 * min(1, self.images.count()))
-        self.label.setMinimumWidth(min(inner, want))
-
-    def set_text(self, text: str, partial: bool = False) -> None:
-        self._text = text
-        self.label.setText(LONG_RUN.sub("\\g<0>\u200b", text))  # let very long words (URLs) wrap
-        self.fit()
-        self.label.setVisible(bool(text) or not self.images.count())
-        if partial != self.partial:
-            self.partial = partial
-            self.label.setProperty("partial", "true" if partial else "false")
-            _restyle(self.label)
-        who = "You said" if self.who is Who.USER else "Hearth said"
-        self.setAccessibleName(f"{who}{' (still listening)' if partial else ''}: {text}")
-
-    def set_status(self, status: str) -> None:
-        base = "You" if self.who is Who.USER else "Hearth"
-        self.meta.setText(f"{base} · {status}" if status else base)
-
-    def add_images(self, images: tuple[ImageInput, ...]) -> None:
-        for image in images:
-            thumb = QLabel()
-            thumb.setPixmap(thumbnail(image, 200))
-            thumb.setAccessibleName(describe(image))
-            self.images.addWidget(thumb)
-        if images:
-            self.images.addStretch(1)
+WELCOME = ("Hold the talk button (or Space) and speak, or type a message below.\n"
+           "Everything stays on this computer.")
+WELCOME_TYPED = "Type a message below.\nEverything stays on this computer."
+WHO_OF = {Speaker.USER: Who.USER, Speaker.ASSISTANT: Who.ASSISTANT}
 
 
 class ConversationView(QScrollArea):
@@ -112,143 +30,244 @@ class ConversationView(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAccessibleName("Conversation")
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.verticalScrollBar().rangeChanged.connect(self._follow)
+        self._at_bottom = True
+        self.verticalScrollBar().valueChanged.connect(self._track)
+        self.can_hear = True
+        self._opened_once = False
+        self.clear()
+
+    def set_can_hear(self, can_hear: bool) -> None:
+        """Without a microphone the empty-conversation hint only offers typing."""
+        self.can_hear = can_hear
+        self.welcome.setText(WELCOME if can_hear else WELCOME_TYPED)
+
+    def clear(self) -> None:
+        """An empty conversation (a new page: the old widgets go with the old page)."""
         inner = QWidget()
         self.column = QVBoxLayout(inner)
         self.column.setContentsMargins(16, 12, 16, 12)
         self.column.setSpacing(10)
         self.column.addStretch(1)
-        self.welcome = QLabel("Hold the talk button (or Space) and speak, or type a message below.\n"
-                              "Everything stays on this computer.", objectName="hint", wordWrap=True)
+        self.welcome = QLabel(WELCOME if self.can_hear else WELCOME_TYPED, objectName="hint", wordWrap=True)
         self.welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.column.addWidget(self.welcome)
         self.column.addStretch(1)
         self.setWidget(inner)
-        self._bubbles: dict[tuple[Who, int], Bubble] = {}
-        self._pending: list[Bubble] = []
         self._order: list[Bubble] = []
-        self.verticalScrollBar().rangeChanged.connect(self._follow)
-        self._at_bottom = True
-        self.verticalScrollBar().valueChanged.connect(self._track)
+        self._by_id: dict[str, Bubble] = {}  # message id → bubble (typed, spoken once confirmed, recorded replies)
+        self._user_turn: dict[int, Bubble] = {}  # conversation turn → the user's bubble
+        self._reply_turn: dict[int, Bubble] = {}  # conversation turn → the reply (streaming, then recorded)
+        self._spoken: dict[int, Bubble] = {}  # transcription turn → the spoken bubble
+        self._awaiting_spoken: Bubble | None = None  # a final transcript the session has not confirmed yet
 
     # ------------------------------------------------------------------------------------------ reading
     def messages(self) -> list[ShownMessage]:
-        return [ShownMessage(b.who, b.text, b.partial, b.turn_id) for b in self._order]
+        return [b.shown() for b in self._order]
+
+    def notes(self) -> list[QLabel]:
+        inner = self.widget()
+        return [label for label in inner.findChildren(QLabel, "hint") if label is not self.welcome
+                and label.parent() is inner]
+
+    def by_message(self, message_id: str) -> Bubble | None:
+        return self._by_id.get(message_id)
+
+    def user_bubble(self, turn_id: int) -> Bubble | None:
+        return self._user_turn.get(turn_id)
+
+    def reply_bubble(self, turn_id: int) -> Bubble | None:
+        return self._reply_turn.get(turn_id)
+
+    def spoken_bubble(self, stt_turn: int) -> Bubble | None:
+        return self._spoken.get(stt_turn)
+
+    # ------------------------------------------------------------------------------------------ history
+    def show_conversation(self, messages: tuple[ChatMessage, ...]) -> None:
+        """Replace what is shown by a saved conversation. Notes shown before the first one opened (start-up:
+        no microphone, settings problems) stay; later ones belong to the conversation they were said in."""
+        keep = [n.text() for n in self.notes()] if not self._opened_once else []
+        self._opened_once = True
+        self.clear()
+        for text in keep:
+            self.add_note(text)
+        for m in messages:
+            who = WHO_OF.get(m.speaker)
+            if who is None:
+                continue
+            bubble = self._new(who, None, m.message_id)
+            bubble.add_images(m.images)
+            bubble.set_text(m.text)
 
     # ------------------------------------------------------------------------------------------ user side
-    def add_pending_user(self, text: str, images: tuple[ImageInput, ...] = ()) -> None:
-        bubble = self._new(Who.USER, None)
+    def add_pending_user(self, message_id: str, text: str, images: tuple[ImageInput, ...] = ()) -> None:
+        bubble = self._new(Who.USER, None, message_id)
         bubble.add_images(images)
         bubble.set_text(text)
         bubble.set_status("sending…")
-        self._pending.append(bubble)
 
-    def user_partial(self, turn_id: int, text: str) -> None:
-        self._get(Who.USER, turn_id).set_text(text, partial=True)
+    def user_partial(self, stt_turn: int, text: str) -> None:
+        self._spoken_for(stt_turn).set_text(text, partial=True)
 
     def transcript_final(self, stt_turn: int, text: str) -> None:
-        """The final transcript replaces the partial one; it awaits the session's ``UserSaid`` (whose turn id may
-        differ from the transcription's). An empty transcript (no words) removes the bubble."""
-        bubble = self._get(Who.USER, stt_turn)
+        """The final transcript replaces the partial one and awaits the session's ``UserSaid``; an empty one (no
+        words) removes the bubble."""
+        bubble = self._spoken_for(stt_turn)
         if not text.strip():
             self._remove(bubble)
             return
         bubble.set_text(text)
         bubble.set_status("")
-        if bubble not in self._pending:
-            self._pending.append(bubble)
+        self._awaiting_spoken = bubble
 
-    def user_said(self, turn_id: int, text: str, images: tuple[ImageInput, ...] = ()) -> None:
+    def user_said(self, e: UserSaid) -> None:
         """A user turn entered the history: confirm its typed or spoken bubble, or show a new one."""
-        bubble = self._bubbles.get((Who.USER, turn_id)) or self._adopt_pending(turn_id, text) or self._get(
-            Who.USER, turn_id)
-        if bubble in self._pending:
-            self._pending.remove(bubble)
-        if images and not bubble.images.count():
-            bubble.add_images(images)
-        bubble.set_text(text)
+        bubble = self._by_id.get(e.message_id) if e.message_id else None
+        if bubble is None and self._awaiting_spoken is not None:
+            bubble, self._awaiting_spoken = self._awaiting_spoken, None
+        if bubble is None:
+            bubble = self._new(Who.USER, e.turn_id, e.message_id)
+        if e.message_id:
+            bubble.message_id = e.message_id
+            self._by_id[e.message_id] = bubble
+        bubble.turn_id = e.turn_id
+        self._user_turn[e.turn_id] = bubble
+        if e.images and not bubble.images.count():
+            bubble.add_images(e.images)
+        bubble.set_text(e.text)
         bubble.set_status("")
 
-    def _adopt_pending(self, turn_id: int, text: str) -> Bubble | None:
-        match = next((b for b in self._pending if b.text.strip() == text.strip()), None)
-        if match is None:
-            return None
-        self._pending.remove(match)
-        self._bubbles = {k: v for k, v in self._bubbles.items() if v is not match}
-        match.turn_id = turn_id
-        self._bubbles[(Who.USER, turn_id)] = match
-        return match
+    def input_ignored(self, e: InputIgnored) -> None:
+        """A spoken input that got no reply (nothing heard, Hearth's own voice, a backchannel): say so on it."""
+        bubble = self._spoken.get(e.turn_id) or self._user_turn.get(e.turn_id)
+        if bubble is None:
+            return
+        if bubble is self._awaiting_spoken:
+            self._awaiting_spoken = None
+        if not bubble.text.strip():
+            self._remove(bubble)
+            return
+        bubble.set_text(bubble.text, partial=True)  # muted: it is not part of the conversation
+        bubble.set_status(f"not answered: {e.reason}")
 
-    def _adopt_oldest(self, turn_id: int) -> None:
-        if self._pending:
-            self._adopt_pending(turn_id, self._pending[0].text)
-            self._bubbles[(Who.USER, turn_id)].set_status("")
-
-    def fail_pending(self) -> str:
-        """A sent message the session refused: mark it and return its text, so it can go back in the text box."""
-        if not self._pending:
+    def fail_unsent(self, message_id: str, reason: str) -> str:
+        """A typed message nothing could take: say why under it; returns its text (it goes back in the box)."""
+        bubble = self._by_id.get(message_id)
+        if bubble is None:
             return ""
-        bubble = self._pending.pop()
         bubble.set_status("not sent")
+        self._problem(bubble, reason)
         return bubble.text
+
+    def turn_failed(self, turn_id: int, message: str) -> str | None:
+        """An error of this turn, shown where its answer would be. Returns the user's text when it got no answer
+        at all (to put back in the box), "" when part of a reply stands, None when the turn is not shown."""
+        user, reply = self._user_turn.get(turn_id), self._reply_turn.get(turn_id)
+        spoken = self._spoken.get(turn_id)
+        if user is None and reply is None and spoken is None:
+            return None
+        if reply is not None and reply.text:
+            reply.set_status("cut short")
+            self._problem(reply, message)
+            return ""
+        anchor = user or spoken
+        assert anchor is not None
+        anchor.set_status("not answered")
+        self._problem(anchor, message)
+        if anchor is self._awaiting_spoken:
+            self._awaiting_spoken = None
+        return anchor.text if user is not None and spoken is None else ""
+
+    def _problem(self, after: Bubble, message: str) -> None:
+        bubble = self._new(Who.PROBLEM, after.turn_id, "", after=after)
+        bubble.set_text(message)
 
     # ------------------------------------------------------------------------------------------ reply side
     def reply_delta(self, turn_id: int, text: str) -> None:
-        if (Who.ASSISTANT, turn_id) not in self._bubbles and (Who.USER, turn_id) not in self._bubbles:
-            self._adopt_oldest(turn_id)  # a reply means the oldest typed message was taken
-        bubble = self._get(Who.ASSISTANT, turn_id)
+        bubble = self._reply_for(turn_id)
         bubble.set_text(bubble.text + text)
         bubble.set_status("answering…")
 
     def reply_done(self, turn_id: int, text: str, status: str = "") -> None:
-        bubble = self._get(Who.ASSISTANT, turn_id)
+        bubble = self._reply_for(turn_id)
         bubble.set_text(text or bubble.text)
         bubble.set_status(status)
 
+    def reply_recorded(self, e: ReplyRecorded) -> None:
+        """The reply as the history keeps it (whole, or the heard part) under its message id."""
+        bubble = self._reply_for(e.turn_id)
+        bubble.message_id = e.message_id
+        self._by_id[e.message_id] = bubble
+        if e.text != bubble.text:
+            bubble.set_text(e.text)
+
     def reply_cut(self, turn_id: int, heard: str) -> None:
-        bubble = self._get(Who.ASSISTANT, turn_id)
+        bubble = self._reply_for(turn_id)
         bubble.set_text(heard)
         bubble.set_status("interrupted")
 
     def reply_stopped(self, turn_id: int) -> None:
-        bubble = self._bubbles.get((Who.ASSISTANT, turn_id))
+        bubble = self._reply_turn.get(turn_id)
         if bubble is not None:
             bubble.set_status("stopped")
 
     def add_note(self, text: str) -> None:
         note = QLabel(text, objectName="hint", wordWrap=True)
         note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.column.insertWidget(self.column.count(), note)
+        self.column.addWidget(note)
 
     # ------------------------------------------------------------------------------------------ internals
-    def _get(self, who: Who, turn_id: int) -> Bubble:
-        bubble = self._bubbles.get((who, turn_id))
+    def _spoken_for(self, stt_turn: int) -> Bubble:
+        bubble = self._spoken.get(stt_turn)
         if bubble is None:
-            bubble = self._new(who, turn_id)
-            self._bubbles[(who, turn_id)] = bubble
+            bubble = self._spoken[stt_turn] = self._new(Who.USER, stt_turn)
+        return bubble
+
+    def _reply_for(self, turn_id: int) -> Bubble:
+        bubble = self._reply_turn.get(turn_id)
+        if bubble is None:
+            bubble = self._reply_turn[turn_id] = self._new(Who.ASSISTANT, turn_id)
+            user = self._user_turn.get(turn_id)
+            if user is not None and user.status == "sending…":
+                user.set_status("")
         return bubble
 
     def _remove(self, bubble: Bubble) -> None:
-        self._bubbles = {k: v for k, v in self._bubbles.items() if v is not bubble}
+        for table in (self._by_id, self._user_turn, self._reply_turn, self._spoken):
+            for key in [k for k, v in table.items() if v is bubble]:
+                del table[key]
+        if self._awaiting_spoken is bubble:
+            self._awaiting_spoken = None
         self._order.remove(bubble)
-        if bubble in self._pending:
-            self._pending.remove(bubble)
         self.column.removeItem(bubble.row)
         bubble.deleteLater()
 
-    def _new(self, who: Who, turn_id: int | None) -> Bubble:
+    def _new(self, who: Who, turn_id: int | None, message_id: str = "", after: Bubble | None = None) -> Bubble:
         self.welcome.hide()
-        bubble = Bubble(who, turn_id)
+        bubble = Bubble(who, turn_id, message_id)
+        if message_id:
+            self._by_id[message_id] = bubble
         row = bubble.row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         if who is Who.USER:
             row.addStretch(1)
         row.addWidget(bubble)
         bubble.fit(self._bubble_width())
-        if who is Who.ASSISTANT:
+        if who is not Who.USER:
             row.addStretch(1)
-        self.column.addLayout(row)
-        self._order.append(bubble)
+        if after is None:
+            self.column.addLayout(row)
+            self._order.append(bubble)
+        else:
+            self.column.insertLayout(self._index_of(after) + 1, row)
+            self._order.insert(self._order.index(after) + 1, bubble)
         return bubble
+
+    def _index_of(self, bubble: Bubble) -> int:
+        for i in range(self.column.count()):
+            if self.column.itemAt(i).layout() is bubble.row:
+                return i
+        return self.column.count() - 1
 
     def _bubble_width(self) -> int:
         return max(240, int(self.viewport().width() * 0.78))

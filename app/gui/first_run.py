@@ -4,8 +4,9 @@ copied folder (offline desks). Work runs on a background thread that reports thr
 from __future__ import annotations
 
 import io
+import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
@@ -31,6 +32,7 @@ from models import catalog
 from models.base import ModelError, Role
 
 ROLE_TEXT = {Role.VLM: "Brain", Role.LLM: "Brain", Role.STT: "Hearing", Role.TTS: "Voice"}
+NBSP = "\u00a0"
 
 
 class StorePort(Protocol):
@@ -62,6 +64,46 @@ class Finished:
     name: str
     error: str = ""  # user-facing message; "" on success
     cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class AllDone:
+    """The worker has finished every model it was given (each one's result came as ``Finished`` before)."""
+
+
+DISMISSED_FILE = "first-run-dismissed"
+
+
+def was_dismissed(settings: Settings) -> bool:
+    """The user chose "Continue without" once: the dialog does not open by itself again (Settings offers the
+    downloads). Kept in ``ui.first_run_done`` when settings have it, else in a marker file in the data folder."""
+    if hasattr(settings.ui, "first_run_done"):
+        return bool(getattr(settings.ui, "first_run_done"))
+    from app.config import paths
+
+    return (paths.data_dir() / DISMISSED_FILE).exists()
+
+
+def remember_dismissed(settings: Settings, save: Callable[[Settings], object] | None) -> Settings:
+    if hasattr(settings.ui, "first_run_done"):
+        settings = replace(settings, ui=replace(settings.ui, first_run_done=True))
+        if save is not None:
+            save(settings)
+        return settings
+    from app.config import paths
+
+    folder = paths.data_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{DISMISSED_FILE}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write("The first-run dialog was dismissed with Continue; delete this file to see it again.\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, folder / DISMISSED_FILE)
+    except OSError:
+        pass  # not remembered: the dialog opens again next time, nothing else breaks
+    return settings
 
 
 def find_missing(store: StorePort, settings: Settings) -> list[MissingModel]:
@@ -121,7 +163,12 @@ class Installer:
 
     def _start(self, work: Callable[[], Any]) -> None:
         self.cancel.clear()
-        self.thread = threading.Thread(target=work, name="hearth-installer", daemon=True)
+
+        def run() -> None:
+            work()
+            self._post(AllDone())
+
+        self.thread = threading.Thread(target=run, name="hearth-installer", daemon=True)
         self.thread.start()
 
     def _post(self, event: object) -> None:
@@ -150,14 +197,17 @@ class Installer:
 class FirstRunDialog(QDialog):
     """Lists missing models; Download / Cancel / Import from folder / Continue without."""
 
-    def __init__(self, store: StorePort, missing: list[MissingModel], parent: QWidget | None = None) -> None:
+    def __init__(self, store: StorePort, missing: list[MissingModel], parent: QWidget | None = None,
+                 intro: str = "") -> None:
         super().__init__(parent)
-        self.setWindowTitle("Welcome to Hearth")
-        self.setAccessibleName("First run: models to install")
+        self.setWindowTitle("Welcome to Hearth" if not intro else "Install a model")
+        self.setAccessibleName("First run: models to install" if not intro else "Install a model")
         self.store, self.missing = store, list(missing)
+        self.failures: dict[str, str] = {}  # model → why it failed, for every model of the last run
         self.bridge = Bridge(self)
         self.bridge.on(Progress, self._on_progress)
         self.bridge.on(Finished, self._on_finished)
+        self.bridge.on(AllDone, self._on_all_done)
         self.installer = Installer(store, self.bridge)
         self.table = self._build_table()
         self.progress = QProgressBar()
@@ -165,19 +215,22 @@ class FirstRunDialog(QDialog):
         self.progress.hide()
         self.status = QLabel(objectName="hint", wordWrap=True)
         self.status.setAccessibleName("Installation status")
-        total = sum(m.size_gb for m in self.missing)
-        intro = QLabel(f"Hearth runs entirely on this computer. It needs these models (about {total:.1f} GB). "
-                       "Download them now, or import folders copied from another machine.", wordWrap=True)
+        total = f"{sum(m.size_gb for m in self.missing):.1f}{NBSP}GB"  # never wrapped between number and unit
+        self.intro = QLabel(intro or f"Hearth runs entirely on this computer. It needs these models (about "
+                            f"{total}). Download them now, or import folders copied from another machine.",
+                            wordWrap=True)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
-        layout.addWidget(intro)
+        layout.addWidget(self.intro)
         layout.addWidget(self.table)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addLayout(self._build_buttons())
         if store.offline:
             self.download_button.setEnabled(False)
-            self.status.setText("Offline mode is on: import model folders instead of downloading.")
+            names = " ".join(m.name for m in self.missing)
+            self.status.setText("Offline mode is on: import model folders instead of downloading (or, with the "
+                                f"network, run `uv run hearth models pull {names}`).")
         self.resize(560, 340)
 
     def _build_table(self) -> QTreeWidget:
@@ -186,7 +239,7 @@ class FirstRunDialog(QDialog):
         table.setHeaderLabels(["Model", "For", "Size", "Status"])
         table.setRootIsDecorated(False)
         for m in self.missing:
-            size = f"{m.size_gb:g} GB" if m.size_gb else "unknown"
+            size = f"{m.size_gb:g}{NBSP}GB" if m.size_gb else "unknown"
             item = QTreeWidgetItem([m.name, ROLE_TEXT[m.role], size, "missing"])
             table.addTopLevelItem(item)
         table.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -207,7 +260,7 @@ class FirstRunDialog(QDialog):
         ):
             button.clicked.connect(slot)
             button.setAccessibleName(name)
-        self.cancel_button.setEnabled(False)
+        self.cancel_button.hide()  # shown only while a download runs
         self.download_button.setDefault(True)
         row = QHBoxLayout()
         row.addWidget(self.import_button)
@@ -221,7 +274,9 @@ class FirstRunDialog(QDialog):
         names = self.remaining()
         if not names or self.installer.busy:
             return
+        self.failures = {}
         self._set_busy(True, f"Downloading {names[0]}…")
+        self.cancel_button.show()
         self.installer.download(names)
 
     def _cancel(self) -> None:
@@ -237,8 +292,9 @@ class FirstRunDialog(QDialog):
             self.import_from(item.text(0), Path(folder))
 
     def import_from(self, name: str, folder: Path) -> None:
+        self.failures = {}
         self._set_busy(True, f"Importing {name} from {folder}…")
-        self.cancel_button.setEnabled(False)
+        self.cancel_button.hide()  # a copy cannot be cancelled half way
         self.installer.import_folder(name, folder)
 
     def remaining(self) -> list[str]:
@@ -260,19 +316,33 @@ class FirstRunDialog(QDialog):
             item.setText(3, f"{human_bytes(p.done)} of {human_bytes(p.total)}" if p.total else "starting…")
 
     def _on_finished(self, f: Finished) -> None:
+        """One model done (or failed): its row says so; the next one may be under way."""
         item = self._item(f.name)
         if item is not None:
             item.setText(3, "installed" if not f.error else "cancelled" if f.cancelled else "failed")
-        if f.error:
-            self.status.setText("Download cancelled; Download resumes where it stopped." if f.cancelled else f.error)
-            self._set_busy(False, None)
+        if f.error and not f.cancelled:
+            self.failures[f.name] = f.error
+        if self.installer.cancel.is_set():
             return
-        if not self.remaining():
+        following = [n for n in self.remaining() if n not in self.failures and n != f.name]
+        if following and not f.error:
+            self.status.setText(f"{f.name} is installed. Downloading {following[0]}…")
+
+    def _on_all_done(self, _e: AllDone) -> None:
+        self._set_busy(False, None)
+        self.cancel_button.hide()
+        if self.installer.cancel.is_set():
+            self.status.setText("Download cancelled; Download resumes where it stopped.")
+        elif self.failures:
+            lines = [f"{name}: {error}" for name, error in self.failures.items()]
+            head = "One model could not be installed:" if len(lines) == 1 else \
+                f"{len(lines)} models could not be installed:"
+            self.status.setText("\n".join([head] + lines))
+        elif not self.remaining():
             self.status.setText("All models are installed.")
-            self._set_busy(False, None)
             self.accept()
-        elif not self.installer.busy:
-            self._set_busy(False, f"{f.name} is installed.")
+        else:
+            self.status.setText("Installed. " + ", ".join(self.remaining()) + " still missing.")
 
     def _set_busy(self, busy: bool, message: str | None) -> None:
         self.download_button.setEnabled(not busy and not self.store.offline)

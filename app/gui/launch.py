@@ -4,6 +4,7 @@ models: missing ones open the first-run dialog, and anything still missing becom
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -12,7 +13,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.gui.bridge import Bridge, NullSession, SessionPort
-from app.gui.first_run import FirstRunDialog, StorePort, find_missing
+from app.gui.first_run import FirstRunDialog, StorePort, find_missing, remember_dismissed, was_dismissed
 from app.gui.main_window import MainWindow
 from app.gui.preview_panel import SharedFrame
 from app.gui.theme import apply_theme
@@ -40,6 +41,23 @@ def display_problem() -> str:
             "session (or set QT_QPA_PLATFORM=offscreen for a headless check).")
 
 
+CLI_HINT = re.compile(r",? or (?:pass an audio file with|use) --\w+ FILE\.wav")
+
+
+def for_the_app(text: str) -> str:
+    """A message of the audio layer without the terminal's flags (the app has no --in / --out)."""
+    return CLI_HINT.sub("", text)
+
+
+def mic_problem(exc: Exception, configured: str) -> str:
+    from audio.types import DeviceNotFound
+
+    if isinstance(exc, DeviceNotFound) and not configured:
+        return ("No microphone found. Plug one in (or enable it in the system sound settings) and restart Hearth. "
+                "Typing works meanwhile.")
+    return f"{for_the_app(str(exc))} Typing still works."
+
+
 def live_voice(settings: Settings, sink: Sink) -> VoicePorts:
     """Microphone and speaker ports, or none (typed chat still works) with a notice saying why."""
     from app.gui.gui_hearing import DualEndpointer, GuiHearing
@@ -60,18 +78,21 @@ def live_voice(settings: Settings, sink: Sink) -> VoicePorts:
         player = Player(24000, on_far_end=pipeline.aec.push_far_end, volume=settings.voice.volume)
         out = PlayerOut(player, SoundDeviceBackend(a.output_device or None))
     except (AudioError, OSError) as exc:
-        sink(Notice(f"{exc} Typing still works."))
+        sink(Notice(mic_problem(exc, a.input_device)))
         return VoicePorts()
     for note in notes:
-        sink(Notice(note))
+        sink(Notice(for_the_app(note)))
     return VoicePorts(GuiHearing(pipeline, endpointer), out)
 
 
 class StartWith:
-    """A session whose ``start`` also queues the model loads (app/loop/session.py takes them as an argument)."""
+    """A session whose ``start`` also queues the model loads (app/loop/session.py takes them as an argument).
+    ``can_hear``: whether it has a microphone (the window disables the talk controls without one)."""
 
-    def __init__(self, session: Any, models: tuple[Any, ...]) -> None:
-        self.session, self.models = session, models
+    running = True
+
+    def __init__(self, session: Any, models: tuple[Any, ...], can_hear: bool = False) -> None:
+        self.session, self.models, self.can_hear = session, models, can_hear
 
     def start(self) -> None:
         self.session.start(self.models)
@@ -93,7 +114,7 @@ def real_session(settings: Settings, sink: Sink, frames: SharedFrame, ports: Voi
     choice = ConversationChoice(Start.LATEST if settings.conversation.resume_last else Start.NEW)
     spec = SessionSpec(hands_free=settings.audio.mode is ListenMode.HANDS_FREE, choice=choice)
     session, loads = build_session(settings, sink, Ports(ports.hearing, ports.audio_out, frames), spec)
-    return StartWith(session, loads)
+    return StartWith(session, loads, can_hear=ports.hearing is not None)
 
 
 def make_session(factory: SessionFactory, settings: Settings, bridge: Bridge,
@@ -102,24 +123,33 @@ def make_session(factory: SessionFactory, settings: Settings, bridge: Bridge,
     try:
         return factory(settings, bridge.post, frames), ""
     except ImportError:
-        return NullSession(), "The voice loop is not available in this build; run `hearth chat` meanwhile."
+        why = "The voice loop is not available in this build; run `hearth chat` meanwhile."
     except Exception as exc:  # noqa: BLE001 - any start-up failure becomes a banner, not a traceback
-        return NullSession(), f"Hearth could not start its conversation engine ({exc}). Run `hearth doctor`."
+        why = f"Hearth could not start its conversation engine ({exc}). Run `hearth doctor`."
+    return NullSession(why), why
 
 
-def first_run(store: StorePort, settings: Settings) -> list[str]:
-    """Open the first-run dialog (modal) when configured models are missing; returns the names still missing."""
+def first_run(store: StorePort, settings: Settings,
+              save: Callable[[Settings], object] | None = None) -> tuple[list[str], Settings]:
+    """Open the first-run dialog (modal) when configured models are missing, unless the user chose "Continue
+    without" before (remembered). Returns the names still missing and the settings (with that choice)."""
     missing = find_missing(store, settings)
-    if missing:
-        FirstRunDialog(store, missing).exec()
-    return [m.name for m in find_missing(store, settings)] if missing else []
+    if not missing:
+        return [], settings
+    if was_dismissed(settings):
+        return [m.name for m in missing], settings
+    if FirstRunDialog(store, missing).exec() != FirstRunDialog.DialogCode.Accepted:
+        settings = remember_dismissed(settings, save)
+    return [m.name for m in find_missing(store, settings)], settings
 
 
-def build_window(settings: Settings, problems: list[str], factory: SessionFactory) -> MainWindow:
+def build_window(settings: Settings, problems: list[str], factory: SessionFactory, store: StorePort | None = None,
+                 missing: tuple[str, ...] = ()) -> MainWindow:
     bridge = Bridge()
     frames = SharedFrame()
     session, failure = make_session(factory, settings, bridge, frames)
-    window = MainWindow(session, bridge, settings, save_settings=save_settings, frames=frames)
+    window = MainWindow(session, bridge, settings, save_settings=save_settings, frames=frames, store=store,
+                        missing=missing)
     bridge.setParent(window)
     for message in problems + ([failure] if failure else []):
         window.banner.show_message(message)
@@ -138,11 +168,12 @@ def run_app(argv: list[str] | None = None, factory: SessionFactory = real_sessio
     apply_theme(app, loaded.settings.ui)
     from app.engine.runtime import build_store
 
-    still_missing = first_run(build_store(loaded.settings), loaded.settings)
+    store = build_store(loaded.settings)
+    still_missing, settings = first_run(store, loaded.settings, save_settings)
     notes = [p.message for p in loaded.problems]
     if still_missing:
-        notes.append(f"Not installed yet: {', '.join(still_missing)}. Open Hearth ▸ Settings to pick installed "
-                     "models, or run `hearth models pull NAME`.")
-    window = build_window(loaded.settings, notes, factory)
+        notes.append(f"Not installed yet: {', '.join(still_missing)}. Pick installed models under Models (the "
+                     "list shows them first), or choose one marked “download…” to get it.")
+    window = build_window(settings, notes, factory, store=store, missing=tuple(still_missing))
     window.show()
     return app.exec()

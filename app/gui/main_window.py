@@ -30,21 +30,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine import messages as ev
 from app.loop import events as se
 from app.gui.bridge import Bridge, SessionPort
 from app.gui.compose_box import ComposeBox
+from app.gui.conversation_list import ConversationPanel
 from app.gui.conversation_view import ConversationView
 from app.gui.error_banner import ErrorBanner
+from app.gui.first_run import FirstRunDialog, MissingModel, StorePort
 from app.gui.latency_chart import LatencyChart
 from app.gui.memory_panel import MemoryPanel
-from app.gui.model_picker import ModelPicker
+from app.gui.model_picker import ModelChoice, ModelPicker, model_choices
 from app.gui.preview_panel import PreviewPanel, SharedFrame
 from app.gui.settings_dialog import SettingsDialog
-from app.gui.talk_panel import TalkBar
+from app.gui.talk_panel import ChatStatus, TalkBar
 from app.gui.theme import apply_theme
+from app.gui.wiring import wire_events
 from app.config.settings import ListenMode, Settings
-from models.base import Role
+from models.base import ModelError, Role
 
 TYPING_WIDGETS = (QLineEdit, QTextEdit, QPlainTextEdit, QComboBox, QAbstractSpinBox, QAbstractSlider,
                   QAbstractItemView, QAbstractButton)
@@ -61,9 +63,10 @@ def _group(title: str, body: QWidget) -> QGroupBox:
 class MainWindow(QMainWindow):
     def __init__(self, session: SessionPort, bridge: Bridge, settings: Settings,
                  save_settings: Callable[[Settings], object] | None = None,
-                 frames: SharedFrame | None = None) -> None:
+                 frames: SharedFrame | None = None, store: StorePort | None = None,
+                 missing: tuple[str, ...] = ()) -> None:
         super().__init__()
-        self.session, self.bridge, self.settings = session, bridge, settings
+        self.session, self.bridge, self.settings, self.store = session, bridge, settings, store
         self._save = save_settings
         self.setWindowTitle("Hearth")
         self.setAccessibleName("Hearth")
@@ -71,7 +74,8 @@ class MainWindow(QMainWindow):
         self.conversation = ConversationView()
         self.compose = ComposeBox()
         self.talk = TalkBar()
-        self.picker = ModelPicker(settings.models.chat, settings.models.tts)
+        self.conversations = ConversationPanel()
+        self.picker = ModelPicker(settings.models.chat, settings.models.tts, self.model_choices, self.offer_download)
         self.preview = PreviewPanel(frames)
         self.memory = MemoryPanel()
         self.chart = LatencyChart()
@@ -79,8 +83,33 @@ class MainWindow(QMainWindow):
         self._connect()
         self._menus()
         wire_events(self, bridge)
+        self._readiness(settings, missing)
         QApplication.instance().installEventFilter(self)
         self.resize(1180, 860)
+        self.send_intent(se.ListConversations())
+
+    @property
+    def running(self) -> bool:
+        return bool(getattr(self.session, "running", True))
+
+    def _readiness(self, settings: Settings, missing: tuple[str, ...]) -> None:
+        """What the window can truthfully say before any event: microphone or not, model loading or missing."""
+        can_hear = bool(getattr(self.session, "can_hear", True))
+        self.talk.set_hearing(can_hear)
+        self.conversation.set_can_hear(can_hear)
+        self.compose.set_can_hear(can_hear)
+        if not self.running:
+            self.talk.state.set_chat(ChatStatus.MISSING)
+            self.picker.status.setText("No models are loaded: the conversation engine is not running.")
+        elif settings.models.chat in missing:
+            self.talk.state.set_chat(ChatStatus.MISSING)
+            self.picker.status.setText(f"{settings.models.chat} is not installed: pick an installed brain, or "
+                                       "one marked “download…”.")
+        else:
+            self.picker.expect(Role.VLM, settings.models.chat)
+            if can_hear:
+                self.picker.expect(Role.STT, settings.models.stt)
+                self.picker.expect(Role.TTS, settings.models.tts)
 
     # ----------------------------------------------------------------------------------------------- layout
     def _layout(self) -> None:
@@ -103,7 +132,8 @@ class MainWindow(QMainWindow):
         side_col = QVBoxLayout(side)
         side_col.setContentsMargins(8, 8, 12, 12)
         side_col.setSpacing(10)
-        for title, body in (("Models", self.picker), ("Camera or screen", self.preview), ("Memory", self.memory),
+        for title, body in (("Conversations", self.conversations), ("Models", self.picker),
+                            ("Camera or screen", self.preview), ("Memory", self.memory),
                             ("Latency per turn", self.chart)):
             side_col.addWidget(_group(title, body))
         side_col.addStretch(1)
@@ -123,14 +153,22 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
     def _fit_sidebar(self) -> None:
-        """The sidebar never clips its panels: at least as wide as they need (more with large text)."""
+        """The sidebar never clips its panels: at least as wide as they need (more with large text). Its combo
+        boxes shrink to a few characters (long model names are elided), so small windows keep the chat wide."""
+        for combo in self.sidebar.findChildren(QComboBox):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
+        for layout in [self.sidebar.layout()] + self.sidebar.findChildren(QVBoxLayout):
+            layout.invalidate()
+        self.sidebar.layout().activate()
         bar = self.side_scroll.verticalScrollBar().sizeHint().width()
-        self.side_scroll.setMinimumWidth(max(340, self.sidebar.minimumSizeHint().width() + bar + 4))
+        self.side_scroll.setMinimumWidth(max(280, self.sidebar.minimumSizeHint().width() + bar + 4))
 
     def _connect(self) -> None:
-        for panel in (self.compose, self.talk, self.picker):
+        for panel in (self.compose, self.talk, self.picker, self.conversations):
             panel.intent.connect(self.send_intent)
-        self.compose.sent.connect(self.conversation.add_pending_user)
+        self.compose.sent.connect(self._sent)
+        self.picker.chat_status.connect(self.talk.state.set_chat)
         self.preview.attach.connect(self.compose.attach)
         self.talk.hands_free.blockSignals(True)  # the session reads the mode from settings itself
         self.talk.hands_free.setChecked(self.settings.audio.mode is ListenMode.HANDS_FREE)
@@ -149,6 +187,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close, "Ctrl+Q")
         talk_menu = self.menuBar().addMenu("&Conversation")
+        self._action(talk_menu, "&New conversation", QKeySequence.StandardKey.New, self.conversations.new, "Ctrl+N")
+        self._action(talk_menu, "Saved &conversations", None, self.conversations.list.setFocus, "Ctrl+Shift+O")
         self._action(talk_menu, "&Stop reply", None, lambda: self.send_intent(se.StopReply()), "Esc")
         view = self.menuBar().addMenu("&View")
         self.large_action = self._action(view, "&Large text", None, None, "Ctrl++")
@@ -173,11 +213,58 @@ class MainWindow(QMainWindow):
         """Forward a panel's intent to the session; ``handle`` only queues it, so this never waits."""
         self.session.handle(intent)
 
+    def _sent(self, message_id: str, text: str, images: tuple) -> None:
+        """A typed message: shown at once as pending; when nothing can take it, it says why and comes back."""
+        self.conversation.add_pending_user(message_id, text, images)
+        if not self.running:
+            reason = getattr(self.session, "reason", "Hearth's conversation engine is not running.")
+            self.compose.restore(self.conversation.fail_unsent(message_id, reason))
+
+    # ----------------------------------------------------------------------------------------------- models
+    def model_choices(self, roles: tuple[Role, ...]) -> list[ModelChoice]:
+        installed = getattr(self.store, "installed", None)
+        return model_choices(roles, installed() if installed is not None else None)
+
+    def is_installed(self, name: str) -> bool:
+        if self.store is None:
+            return True  # nothing known here: let the session try
+        try:
+            self.store.resolve(name)
+        except ModelError:
+            return False
+        return True
+
+    def offer_download(self, role: Role, choice: ModelChoice) -> bool:
+        """Offer to install a model that is not here yet (the first-run dialog for it); True once installed."""
+        if self.store is None:
+            self.conversation.add_note(f"{choice.name} is not installed. Run `uv run hearth models pull "
+                                       f"{choice.name}` in a terminal, then pick it again.")
+            return False
+        intro = (f"{choice.name} is not on this computer yet (about {choice.size_gb:g}\u00a0GB). Download it now, "
+                 f"or import a folder copied from another machine. In a terminal: "
+                 f"`uv run hearth models pull {choice.name}`.")
+        dialog = FirstRunDialog(self.store, [MissingModel(role, choice.name, choice.size_gb)], self, intro=intro)
+        return dialog.exec() == FirstRunDialog.DialogCode.Accepted
+
     # ----------------------------------------------------------------------------------------------- settings
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, parent=self)
+        dialog = SettingsDialog(self.settings, parent=self, choices=self.model_choices)
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
-            self.apply_settings(dialog.settings())
+            self.apply_settings(self._installable(dialog.settings()))
+
+    def _installable(self, new: Settings) -> Settings:
+        """Models chosen in Settings that are not installed are offered for download; declined ones stay as
+        they were (settings never name a model that is not here)."""
+        models = new.models
+        for role, key in ((Role.VLM, "chat"), (Role.STT, "stt"), (Role.TTS, "tts")):
+            name = getattr(models, key)
+            if name == getattr(self.settings.models, key) or self.is_installed(name):
+                continue
+            choice = self.picker.choice(role, name) or ModelChoice(name, name, False)
+            if not self.offer_download(role, choice):
+                models = replace(models, **{key: getattr(self.settings.models, key)})
+        self.picker.refresh()
+        return replace(new, models=models)
 
     def apply_settings(self, new: Settings) -> None:
         old, self.settings = self.settings, new
@@ -187,6 +274,8 @@ class MainWindow(QMainWindow):
             self._save(new)
         if new.ui != old.ui:
             apply_theme(QApplication.instance(), new.ui)
+            self.talk.fit_button()
+            self.conversations.fit()
             self._fit_sidebar()
             self.conversation.refit()
             self.large_action.setChecked(new.ui.large_text)
@@ -194,6 +283,7 @@ class MainWindow(QMainWindow):
         self.picker.select(new.models.chat, new.models.tts)
         for role, key in ((Role.VLM, "chat"), (Role.STT, "stt"), (Role.TTS, "tts")):
             if getattr(new.models, key) != getattr(old.models, key):
+                self.picker.expect(role, getattr(new.models, key))
                 self.send_intent(se.SwapModel(role, getattr(new.models, key)))
         self.talk.hands_free.setChecked(new.audio.mode is ListenMode.HANDS_FREE)  # live: sends SetHandsFree
         later = (replace(new.audio, mode=old.audio.mode), new.voice, new.memory, new.models.offline)
@@ -232,40 +322,13 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.Type.ActivationChange and not self.isActiveWindow() and self.talk.talking:
             self.talk.set_talking(False)
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override: sizes are right once styles are applied
+        super().showEvent(event)
+        self._fit_sidebar()
+
     def closeEvent(self, event) -> None:  # noqa: N802
         QApplication.instance().removeEventFilter(self)
         self.preview.stop_live()
         self.session.stop()
         self.bridge.clear()
         super().closeEvent(event)
-
-
-def wire_events(w: MainWindow, bridge: Bridge) -> None:
-    """The dispatch table: event type → what the panels show. Runs on the GUI thread."""
-    conv = w.conversation
-    table = {
-        se.StateChanged: lambda e: w.talk.state.set_state(e.state),
-        se.MicLevel: w.talk.meter.set_level,
-        ev.TranscriptEvent: lambda e: (conv.user_partial(e.turn_id, e.text) if e.partial
-                                       else conv.transcript_final(e.turn_id, e.text)),
-        se.UserSaid: lambda e: conv.user_said(e.turn_id, e.text, e.images),
-        ev.TextDelta: lambda e: conv.reply_delta(e.turn_id, e.text),
-        ev.GenerationDone: lambda e: (conv.reply_done(e.turn_id, e.text, f"{e.stats.tokens_per_second:.0f} tok/s"),
-                                      w.memory.show_generation(e.stats)),
-        se.ReplyHeard: lambda e: conv.reply_cut(e.turn_id, e.heard_text),
-        ev.Cancelled: lambda e: conv.reply_stopped(e.turn_id),
-        se.TurnTimeline: w.chart.add,
-        se.Notice: lambda e: conv.add_note(e.message),
-        se.MemoryStats: w.memory.show_stats,
-        ev.ModelLoaded: w.picker.model_loaded,
-        ev.ErrorEvent: lambda e: on_error(w, e),
-    }
-    for event_type, handler in table.items():
-        bridge.on(event_type, handler)
-
-
-def on_error(w: MainWindow, e: ev.ErrorEvent) -> None:
-    """A banner with the fix; a typed message that was not taken goes back into the text box."""
-    w.banner.show_message(e.message)
-    w.compose.restore(w.conversation.fail_pending())
-    w.picker.load_failed_if_switching()

@@ -74,7 +74,8 @@ class FrameView(QWidget):
         painter.fillRect(self.rect(), pal.color(QPalette.ColorRole.AlternateBase))
         if self.image.isNull():
             painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            painter.drawText(self.rect().adjusted(8, 4, -8, -4),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
             return
         size = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
         x, y = (self.width() - size.width()) // 2, (self.height() - size.height()) // 2

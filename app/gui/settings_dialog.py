@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.model_picker import CHAT_ROLES, catalog_choices, fill_combo
+from app.gui.model_picker import CHAT_ROLES, Choices, fill_combo, fill_models, model_choices
 from app.config.settings import ListenMode, MemoryPreset, Settings
 from models.base import Role
 
@@ -85,18 +85,20 @@ def enum_combo(options: dict, current, accessible: str) -> QComboBox:
     return combo
 
 
-def model_combo(roles: tuple[Role, ...], current: str, accessible: str) -> QComboBox:
+def model_combo(choices: Choices, roles: tuple[Role, ...], current: str, accessible: str) -> QComboBox:
+    """Installed models first, then the catalog's others ("download…": offered when the dialog is accepted)."""
     combo = QComboBox()
     combo.setEditable(True)  # a Hugging Face id or a folder is fine too
-    fill_combo(combo, catalog_choices(roles), current)
+    fill_models(combo, choices(roles), current)
     combo.setAccessibleName(accessible)
     return combo
 
 
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, devices: DeviceLists | None = None, parent: QWidget | None = None,
-                 list_devices: bool = True) -> None:
+                 list_devices: bool = True, choices: Choices | None = None) -> None:
         super().__init__(parent)
+        self.choices: Choices = choices or (lambda roles: model_choices(roles, None))
         self.setWindowTitle("Hearth settings")
         self.setAccessibleName("Settings")
         self.original = settings
@@ -143,16 +145,17 @@ class SettingsDialog(QDialog):
     def _models_page(self, s: Settings) -> QWidget:
         page, form = QWidget(), QFormLayout()
         page.setLayout(form)
-        self.chat = model_combo(CHAT_ROLES, s.models.chat, "Chat model")
-        self.stt = model_combo((Role.STT,), s.models.stt, "Speech recognition model")
-        self.tts = model_combo((Role.TTS,), s.models.tts, "Voice model")
+        self.chat = model_combo(self.choices, CHAT_ROLES, s.models.chat, "Chat model")
+        self.stt = model_combo(self.choices, (Role.STT,), s.models.stt, "Speech recognition model")
+        self.tts = model_combo(self.choices, (Role.TTS,), s.models.tts, "Voice model")
         self.preset = enum_combo(PRESET_TEXT, s.memory.preset, "Memory preset")
         self.offline = _named(QCheckBox("Offline: never use the network"), "Offline mode")
         self.offline.setChecked(s.models.offline)
         for label, widget in (("Chat model", self.chat), ("Speech recognition", self.stt), ("Voice model", self.tts),
                               ("Memory", self.preset), ("", self.offline)):
             form.addRow(label, widget)
-        hint = QLabel("Model changes apply at once; the conversation is kept.", objectName="hint", wordWrap=True)
+        hint = QLabel("Model changes apply at once; the conversation is kept. A model marked “download…” is "
+                      "offered for download when you press OK.", objectName="hint", wordWrap=True)
         form.addRow(hint)
         return page
 

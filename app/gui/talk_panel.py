@@ -6,9 +6,11 @@ through the ``intent`` signal; the window forwards intents to the session.
 
 from __future__ import annotations
 
+import enum
+
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QAccessible, QAccessibleEvent, QColor, QPainter, QPalette
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from app.loop.events import LoopState, MicLevel, PushToTalk, SetHandsFree
 
@@ -19,6 +21,29 @@ STATE_TEXT = {
     LoopState.THINKING: ("Thinking", "#3b73d9"),
     LoopState.SPEAKING: ("Speaking", "#8b4fd6"),
 }
+HOLD, RELEASE = "Hold to talk", "Release to send"
+
+
+class ChatStatus(enum.Enum):
+    """Whether a typed or spoken message can be answered now."""
+
+    LOADING = "loading"
+    READY = "ready"
+    MISSING = "missing"
+
+
+CHAT_TEXT = {ChatStatus.LOADING: ("Loading the model…", "#c98a12"), ChatStatus.MISSING: ("No chat model", "#c0392b")}
+
+
+def resting_text(state: LoopState, chat: ChatStatus, can_hear: bool) -> tuple[str, str]:
+    """What the state pill says: the loop's phase, except at rest, where it says what can really happen now."""
+    if state not in (LoopState.IDLE, LoopState.LISTENING):
+        return STATE_TEXT[state]
+    if chat is not ChatStatus.READY:
+        return CHAT_TEXT[chat]
+    if not can_hear:
+        return "Ready to type · no microphone", "#8a8f98"
+    return STATE_TEXT[state]
 
 
 def announce(widget: QWidget, text: str) -> None:
@@ -28,13 +53,15 @@ def announce(widget: QWidget, text: str) -> None:
 
 
 class StateIndicator(QWidget):
-    """A coloured dot and a word: ready / listening / transcribing / thinking / speaking."""
+    """A coloured dot and a few words: ready / listening / transcribing / thinking / speaking, or why not."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = LoopState.IDLE
+        self.chat, self.can_hear = ChatStatus.LOADING, True
         self.label = QLabel()
         self.label.setObjectName("sectionTitle")
+        self.label.setWordWrap(True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(22, 0, 0, 0)
         layout.addWidget(self.label)
@@ -44,9 +71,27 @@ class StateIndicator(QWidget):
 
     def set_state(self, state: LoopState) -> None:
         self.state = state
-        text, _ = STATE_TEXT[state]
+        self._render()
+
+    def set_chat(self, chat: ChatStatus) -> None:
+        self.chat = chat
+        self._render()
+
+    def set_hearing(self, can_hear: bool) -> None:
+        self.can_hear = can_hear
+        self._render()
+
+    @property
+    def color(self) -> str:
+        return resting_text(self.state, self.chat, self.can_hear)[1]
+
+    def _render(self) -> None:
+        text, _ = resting_text(self.state, self.chat, self.can_hear)
+        if text == self.label.text():
+            return
         self.label.setText(text)
-        announce(self, f"Hearth is {text.lower()}")
+        phase = text in {t for t, _ in STATE_TEXT.values()}
+        announce(self, f"Hearth is {text.lower()}" if phase else f"Hearth: {text}")
         self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -54,7 +99,7 @@ class StateIndicator(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(STATE_TEXT[self.state][1]))
+        painter.setBrush(QColor(self.color))
         d = 12
         painter.drawEllipse(QRectF(4, (self.height() - d) / 2, d, d))
 
@@ -69,7 +114,7 @@ class MicMeter(QWidget):
         self.level = 0.0
         self.voice = False
         self.setAccessibleName("Microphone level")
-        self.setMinimumSize(QSize(120, 14))
+        self.setMinimumSize(QSize(60, 14))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def sizeHint(self) -> QSize:  # noqa: N802
@@ -97,18 +142,22 @@ class MicMeter(QWidget):
 
 
 class TalkBar(QWidget):
-    """Push-to-talk (hold the button, or hold Space / Ctrl+Space), hands-free toggle, state and mic meter."""
+    """Push-to-talk (hold the button, or hold Space / Ctrl+Space), hands-free toggle, state and mic meter.
+
+    Wide: one row. Narrow (small windows, large text): the state and the meter move to a second row, so the
+    button is never clipped."""
 
     intent = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.talk = QPushButton("Hold to talk")
+        self.talk = QPushButton(HOLD)
         self.talk.setObjectName("pushToTalk")
         self.talk.setAccessibleName("Push to talk")
         self.talk.setToolTip("Hold to speak; release to send. Shortcut: hold Space (or Ctrl+Space in the text box).")
         self.talk.setMinimumHeight(48)
         self.talk.setAutoRepeat(False)
+        self.talk.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.talk.pressed.connect(lambda: self.set_talking(True))
         self.talk.released.connect(lambda: self.set_talking(False))
         self.hands_free = QCheckBox("Hands-free")
@@ -117,25 +166,85 @@ class TalkBar(QWidget):
         self.hands_free.toggled.connect(self._hands_free_toggled)
         self.state = StateIndicator()
         self.meter = MicMeter()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(16, 8, 16, 12)
-        layout.setSpacing(14)
-        layout.addWidget(self.talk)
-        layout.addWidget(self.hands_free)
-        layout.addWidget(self.state)
-        layout.addStretch(1)
-        mic = QLabel("Mic")
-        mic.setObjectName("hint")
-        layout.addWidget(mic)
-        layout.addWidget(self.meter, 1)
+        self.mic_label = QLabel("Mic", objectName="hint")
+        self.can_hear = True
         self.talking = False
+        self.narrow = False
+        self.row1, self.row2 = QHBoxLayout(), QHBoxLayout()
+        for row in (self.row1, self.row2):
+            row.setSpacing(14)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 8, 16, 12)
+        outer.setSpacing(6)
+        outer.addLayout(self.row1)
+        outer.addLayout(self.row2)
+        self._arrange(narrow=False)
+        self.fit_button()
+
+    # ------------------------------------------------------------------------------------------------ layout
+    def fit_button(self) -> None:
+        """Wide enough for both of its texts in the current font (no jump, no clipping)."""
+        widths = []
+        for text in (HOLD, RELEASE):
+            self.talk.setText(text)
+            widths.append(self.talk.sizeHint().width())
+        self.talk.setText(RELEASE if self.talking else HOLD)
+        self.talk.setFixedWidth(max(widths))
+        self._arrange(self.narrow, force=True)
+
+    def _one_row_width(self) -> int:
+        parts = (self.talk, self.hands_free, self.state, self.mic_label)
+        m = self.layout().contentsMargins()
+        return (sum(w.sizeHint().width() for w in parts) + self.meter.minimumWidth() + 14 * 5
+                + m.left() + m.right())
+
+    def _arrange(self, narrow: bool, force: bool = False) -> None:
+        if narrow == self.narrow and not force:
+            return
+        self.narrow = narrow
+        for row in (self.row1, self.row2):
+            while row.count():
+                row.takeAt(0)
+        self.row1.addWidget(self.talk)
+        self.row1.addWidget(self.hands_free)
+        second = self.row2 if narrow else self.row1
+        second.addWidget(self.state, 1 if narrow else 0)
+        second.addStretch(0 if narrow else 1)
+        second.addWidget(self.mic_label)
+        second.addWidget(self.meter, 1)
+        if narrow:
+            self.row1.addStretch(1)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override: the narrow (two-row) layout is the minimum
+        m = self.layout().contentsMargins()
+        first = self.talk.width() + self.hands_free.sizeHint().width() + 14
+        second = 90 + self.mic_label.sizeHint().width() + self.meter.minimumWidth() + 28
+        height = self.talk.minimumHeight() + self.state.sizeHint().height() + 6
+        return QSize(max(first, second) + m.left() + m.right(), height + m.top() + m.bottom())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._arrange(narrow=event.size().width() < self._one_row_width())
+
+    # ------------------------------------------------------------------------------------------------ state
+    def set_hearing(self, can_hear: bool, reason: str = "") -> None:
+        """Without a microphone the talk controls cannot do anything: they are disabled and say why."""
+        self.can_hear = can_hear
+        why = reason or "No microphone is available; typing works."
+        for widget in (self.talk, self.hands_free):
+            widget.setEnabled(can_hear)
+            widget.setAccessibleDescription("" if can_hear else why)
+        self.talk.setToolTip(self.talk.toolTip() if can_hear else why)
+        self.meter.setVisible(can_hear)
+        self.mic_label.setVisible(can_hear)
+        self.state.set_hearing(can_hear)
 
     def set_talking(self, pressed: bool) -> None:
         """Start or stop a push-to-talk utterance (button, Space or Ctrl+Space); repeats are ignored."""
-        if pressed == self.talking:
+        if pressed == self.talking or pressed and not self.can_hear:
             return
         self.talking = pressed
-        self.talk.setText("Listening… release to send" if pressed else "Hold to talk")
+        self.talk.setText(RELEASE if pressed else HOLD)
         self.talk.setDown(pressed)
         self.intent.emit(PushToTalk(pressed))
 

@@ -60,6 +60,9 @@ def high_contrast_palette() -> QPalette:
     pal.setColor(QPalette.ColorRole.Highlight, yellow)
     pal.setColor(QPalette.ColorRole.HighlightedText, black)
     pal.setColor(QPalette.ColorRole.Link, yellow)
+    grey = QColor("#a0a0a0")  # disabled controls must look disabled in high contrast too
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, grey)
     return pal
 
 
@@ -70,6 +73,9 @@ def stylesheet(c: Colors, high_contrast: bool) -> str:
         border: {width}px solid {c.border.name() if high_contrast else c.user_bubble.name()}; }}
     QFrame#bubble[speaker="assistant"] {{ background: {c.bot_bubble.name()}; border-radius: 12px;
         border: {width}px solid {c.border.name()}; }}
+    QFrame#bubble[speaker="problem"] {{ background: {c.error_bg.name()}; border-radius: 12px;
+        border: {width}px solid {c.error_text.name() if high_contrast else c.error_bg.name()}; }}
+    QFrame#bubble[speaker="problem"] QLabel {{ color: {c.error_text.name()}; }}
     QLabel#bubbleText[partial="true"] {{ color: {c.muted.name()}; font-style: italic; }}
     QLabel#bubbleMeta {{ color: {c.muted.name()}; }}
     QLabel#sectionTitle {{ font-weight: 600; }}
@@ -91,7 +97,11 @@ HIGH_CONTRAST_EXTRA = """
     QLineEdit:focus, QComboBox:focus, QAbstractSpinBox:focus, QPushButton:focus { border: 3px solid #ffd400; }
     QPushButton { border: 2px solid #ffffff; border-radius: 4px; padding: 5px 12px; }
     QCheckBox::indicator { width: 16px; height: 16px; border: 2px solid #ffffff; background: #000000; }
-    QCheckBox::indicator:checked { background: #ffd400; }
+    QCheckBox::indicator:checked { image: url(%(check)s); }
+    QCheckBox::indicator:disabled { border: 2px solid #a0a0a0; }
+    QPushButton:disabled { border: 2px dashed #a0a0a0; }
+    QListWidget { border: 2px solid #ffffff; }
+    QFrame#banner QPushButton { color: #000000; border: 2px solid #000000; background: #ffd400; }
     QSlider::groove:horizontal { height: 4px; background: #ffffff; border-radius: 2px; }
     QSlider::handle:horizontal { background: #ffd400; border: 2px solid #ffffff; width: 16px; margin: -8px 0;
         border-radius: 10px; }
@@ -101,17 +111,23 @@ HIGH_CONTRAST_EXTRA = """
 
 ARROW_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="12" height="8" viewBox="0 0 12 8">'
              '<path d="{path}" fill="#ffffff"/></svg>')
+CHECK_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16">'
+             '<rect width="16" height="16" fill="#ffd400"/>'
+             '<path d="M3 8.5 L6.5 12 L13 4.5" fill="none" stroke="#000000" stroke-width="2.6"/></svg>')
 
 
 def arrow_files() -> dict[str, str]:
-    """White arrow images for high-contrast combo and spin boxes (style sheets need files)."""
+    """White arrow images for high-contrast combo and spin boxes and a check mark for check boxes (style sheets
+    need files): a checked box shows a black tick on yellow, not a solid square."""
     folder = Path(tempfile.gettempdir()) / "hearth-theme"
     folder.mkdir(exist_ok=True)
+    images = {"down": ARROW_SVG.format(path="M0 0 L12 0 L6 8 Z"), "up": ARROW_SVG.format(path="M0 8 L12 8 L6 0 Z"),
+              "check": CHECK_SVG}
     out = {}
-    for name, path in (("down", "M0 0 L12 0 L6 8 Z"), ("up", "M0 8 L12 8 L6 0 Z")):
-        file = folder / f"arrow-{name}.svg"
-        if not file.exists():
-            file.write_text(ARROW_SVG.format(path=path))
+    for name, svg in images.items():
+        file = folder / f"hearth-{name}.svg"
+        if not file.exists() or file.read_text() != svg:
+            file.write_text(svg)
         out[name] = file.as_posix()
     return out
 

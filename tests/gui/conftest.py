@@ -9,7 +9,9 @@ import pytest
 from app.gui.bridge import Bridge
 from app.gui.main_window import MainWindow
 from app.config.settings import Settings, load_settings, save_settings
-from tests.gui.fakes import FakeSession
+from tests.gui.fakes import FakeSession, FakeStore
+
+INSTALLED = {"qwen3.5-4b", "qwen3.5-2b", "whisper-turbo", "kokoro"}
 
 
 @dataclass
@@ -18,6 +20,11 @@ class Harness:
     session: FakeSession
     bridge: Bridge
     saved: list[Settings]
+    store: FakeStore
+
+    def intents(self, *types: type) -> list[object]:
+        """The intents sent, of these types (all when none given)."""
+        return [i for i in self.session.intents if not types or isinstance(i, types)]
 
 
 @pytest.fixture(autouse=True)
@@ -30,11 +37,12 @@ def harness(qtbot) -> Harness:
     bridge = Bridge()
     session = FakeSession(bridge.post)
     saved: list[Settings] = []
-    window = MainWindow(session, bridge, Settings(), save_settings=saved.append)
+    store = FakeStore(present=set(INSTALLED))
+    window = MainWindow(session, bridge, Settings(), save_settings=saved.append, store=store)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    yield Harness(window, session, bridge, saved)
+    yield Harness(window, session, bridge, saved, store)
     window.close()
 
 

@@ -8,15 +8,78 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from app.conversations.store import ConversationInfo, new_message_id
 from app.engine.messages import GenerationDone, GenerationStats, ModelLoaded, TextDelta, TranscriptEvent
-from app.loop.events import LoopState, PushToTalk, SendText, StateChanged, SwapModel, UserSaid
-from models.base import ModelError, Role
+from app.loop.events import (
+    ConversationList,
+    ConversationOpened,
+    DeleteConversation,
+    ListConversations,
+    LoopState,
+    NewConversation,
+    OpenConversation,
+    PushToTalk,
+    RenameConversation,
+    ReplyRecorded,
+    SendText,
+    StateChanged,
+    SwapModel,
+    UserSaid,
+)
+from models.base import ChatMessage, ModelError, Role, Speaker
+from models.store import InstalledModel
 
 STATS = GenerationStats(10, 3, 0.1, 30.0, 100.0, 0.5, kv_tokens=40, kv_bytes=4096)
 
 
+class FakeConversations:
+    """Conversations in memory, answering the conversation intents as the session's book does."""
+
+    def __init__(self, sink: Callable[[Any], None]) -> None:
+        self.sink = sink
+        self.infos: dict[str, ConversationInfo] = {}
+        self.messages: dict[str, list[ChatMessage]] = {}
+        self.current = ""
+        self.count = 0
+
+    def new(self, system: str = "") -> None:
+        self.count += 1
+        cid = f"c{self.count}"
+        self.infos[cid] = ConversationInfo(cid, "", f"2026-12-01T10:{self.count:02d}:00",
+                                           f"2026-12-01T10:{self.count:02d}:00", system)
+        self.messages[cid] = []
+        self.open(cid)
+
+    def open(self, cid: str) -> None:
+        self.current = cid
+        self.sink(ConversationOpened(self.infos[cid], tuple(self.messages[cid])))
+
+    def record(self, message: ChatMessage) -> None:
+        if self.current:
+            self.messages[self.current].append(message)
+
+    def listing(self) -> None:
+        items = sorted(self.infos.values(), key=lambda i: i.conversation_id, reverse=True)
+        self.sink(ConversationList(tuple(items), self.current))
+
+    def rename(self, cid: str, title: str) -> None:
+        self.infos[cid] = ConversationInfo(cid, title, *[getattr(self.infos[cid], k) for k in
+                                                         ("created_at", "updated_at", "system")])
+        self.listing()
+
+    def delete(self, cid: str) -> None:
+        del self.infos[cid], self.messages[cid]
+        self.listing()
+        if cid == self.current:
+            self.new()
+
+
 class FakeSession:
-    """Records every intent; answers SendText / push-to-talk release / SwapModel like a session would."""
+    """Records every intent; answers SendText / push-to-talk release / SwapModel and the conversation intents
+    like a session would (replies are recorded under a message id of their own)."""
+
+    running = True
+    can_hear = True
 
     def __init__(self, sink: Callable[[Any], None], reply: str = "Hello there, friend.", token_delay: float = 0.0,
                  spoken: str = "what is the weather") -> None:
@@ -26,9 +89,22 @@ class FakeSession:
         self.turn = 0
         self.started = self.stopped = False
         self.between_tokens: Callable[[], None] = lambda: None
+        self.book = FakeConversations(sink)
+        self._conversation_intents: dict[type, Callable[[Any], None]] = {
+            NewConversation: lambda i: self.book.new(i.system),
+            OpenConversation: lambda i: self.book.open(i.conversation_id),
+            RenameConversation: lambda i: self.book.rename(i.conversation_id, i.title),
+            DeleteConversation: lambda i: self.book.delete(i.conversation_id),
+            ListConversations: lambda _i: self.book.listing(),
+        }
 
     def start(self) -> None:
+        """Like the session: reopen the last conversation (a new one when there is none)."""
         self.started = True
+        if self.book.infos:
+            self.book.open(max(self.book.infos))
+        else:
+            self.book.new()
 
     def stop(self) -> None:
         self.stopped = True
@@ -43,6 +119,8 @@ class FakeSession:
             self._background(self._spoken_turn)
         elif isinstance(intent, SwapModel):
             self._background(lambda: self.sink(ModelLoaded(intent.role, intent.model_id, 0.2, True)))
+        elif type(intent) in self._conversation_intents:
+            self._conversation_intents[type(intent)](intent)
 
     def _background(self, fn: Callable[..., None], *args: Any) -> None:
         self.turn += 1
@@ -52,8 +130,13 @@ class FakeSession:
 
     def _typed_turn(self, intent: SendText) -> None:
         turn = self.turn
-        self.sink(UserSaid(turn, intent.text, intent.images))
+        self._user(turn, intent.text, intent.images, intent.message_id or new_message_id())
         self.stream_reply(turn)
+
+    def _user(self, turn: int, text: str, images: tuple = (), message_id: str = "") -> None:
+        message_id = message_id or new_message_id()
+        self.book.record(ChatMessage(Speaker.USER, text, images, message_id))
+        self.sink(UserSaid(turn, text, images, message_id))
 
     def _spoken_turn(self) -> None:
         turn, stt_turn = self.turn, 1000 + self.turn  # like the real loop: transcription has its own turn ids
@@ -62,7 +145,7 @@ class FakeSession:
         for n in range(1, len(words)):
             self.sink(TranscriptEvent(stt_turn, " ".join(words[:n]), partial=True, audio_seconds=0.3 * n))
         self.sink(TranscriptEvent(stt_turn, self.spoken, partial=False, audio_seconds=1.5))
-        self.sink(UserSaid(turn, self.spoken))
+        self._user(turn, self.spoken)
         self.stream_reply(turn)
 
     def stream_reply(self, turn: int) -> None:
@@ -75,6 +158,9 @@ class FakeSession:
                 time.sleep(self.token_delay)
             self.between_tokens()
         self.sink(GenerationDone(turn, self.reply, STATS, "stop"))
+        reply_id = new_message_id()
+        self.book.record(ChatMessage(Speaker.ASSISTANT, self.reply, message_id=reply_id))
+        self.sink(ReplyRecorded(turn, reply_id, self.reply))
         self.sink(StateChanged(LoopState.LISTENING, turn))
 
 
@@ -82,18 +168,33 @@ class FakeStore:
     """Models in ``present`` resolve; ``pull`` makes a model present after reporting byte progress."""
 
     def __init__(self, present: set[str] | None = None, offline: bool = False, chunks: int = 5,
-                 chunk_delay: float = 0.0, gate: threading.Event | None = None) -> None:
+                 chunk_delay: float = 0.0, gate: threading.Event | None = None,
+                 fail: dict[str, str] | None = None) -> None:
         self.present = set(present or ())
+        self.fail = dict(fail or {})  # model → the error its download ends with
         self.offline = offline
         self.chunks, self.chunk_delay, self.gate = chunks, chunk_delay, gate
         self.imported: list[tuple[Path, str | None]] = []
 
     def resolve(self, model_id: str) -> Path:
-        if model_id not in self.present:
+        if model_id not in self.present and model_id != "espeak":
             raise ModelError(f"Model {model_id} is not installed.")
         return Path("/models") / model_id
 
+    def installed(self) -> list[InstalledModel]:
+        from models import catalog
+
+        out = []
+        for name in sorted(self.present):
+            entry = catalog.lookup(name)
+            role = entry.role if entry else Role.LLM
+            out.append(InstalledModel(entry.repo_id if entry else name, Path("/models") / name, 10**9, role,
+                                      "hub" if entry else "import"))
+        return out
+
     def pull(self, model_id: str, tqdm_class: Any = None) -> None:
+        if model_id in self.fail:
+            raise ModelError(self.fail[model_id])
         bar = tqdm_class(total=self.chunks * 1000, unit="B", desc="Reconstructing")
         for _ in range(self.chunks):
             if self.gate is not None:

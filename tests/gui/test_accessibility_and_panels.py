@@ -72,9 +72,9 @@ def test_hands_free_toggle_sends_the_intent(harness, qtbot):
 
     w = harness.window
     assert w.talk.hands_free.isChecked()  # default settings listen hands-free
-    assert harness.session.intents == []  # reflecting the setting sends nothing
+    assert harness.intents(SetHandsFree) == []  # reflecting the setting sends nothing
     qtbot.mouseClick(w.talk.hands_free, Qt.MouseButton.LeftButton)
-    assert harness.session.intents == [SetHandsFree(False)]
+    assert harness.intents(SetHandsFree) == [SetHandsFree(False)]
 
 
 def timeline(turn=1, cold=0.0, barge=None):

@@ -19,7 +19,7 @@ def replies(window):
 def test_push_to_talk_button_drives_the_session_and_the_reply_appears(harness, qtbot):
     w, session = harness.window, harness.session
     qtbot.mousePress(w.talk.talk, Qt.MouseButton.LeftButton)
-    assert [type(i) for i in session.intents] == [PushToTalk]
+    assert [type(i) for i in harness.intents(PushToTalk, SendText)] == [PushToTalk]
     assert session.intents[-1].pressed and w.talk.talking
     qtbot.mouseRelease(w.talk.talk, Qt.MouseButton.LeftButton)
     assert [i.pressed for i in session.intents if isinstance(i, PushToTalk)] == [True, False]
@@ -60,7 +60,7 @@ def test_partial_transcripts_are_muted_and_replaced_by_the_final_one(harness, qt
     t.start()
     t.join()
     qtbot.waitUntil(lambda: [m.text for m in w.conversation.messages()] == ["turn on the"])
-    bubble = w.conversation._bubbles[(Who.USER, 7)]
+    bubble = w.conversation.spoken_bubble(7)
     assert bubble.partial and bubble.label.property("partial") == "true"
     assert "still listening" in bubble.accessibleName()
     assert w.talk.state.label.text() == "Transcribing"
@@ -94,7 +94,7 @@ def test_typed_message_with_an_attached_frame(harness, qtbot):
     qtbot.waitUntil(lambda: replies(w) == [session.reply])
     users = [m for m in w.conversation.messages() if m.who is Who.USER]
     assert len(users) == 1 and users[0].turn_id is not None  # the pending bubble was confirmed, not duplicated
-    assert w.conversation._bubbles[(Who.USER, users[0].turn_id)].images.count() >= 1
+    assert w.conversation.user_bubble(users[0].turn_id).images.count() >= 1
 
 
 def test_model_swap_keeps_the_conversation(harness, qtbot):
@@ -117,17 +117,35 @@ def test_model_swap_keeps_the_conversation(harness, qtbot):
     assert [m.text for m in w.conversation.messages()][:4] == [m.text for m in before]
 
 
-def test_an_error_is_a_banner_and_the_typed_text_comes_back(harness, qtbot):
+def test_a_turn_that_cannot_be_answered_says_why_inline_and_the_text_comes_back(harness, qtbot):
+    from app.loop.events import UserSaid
+
     w, session = harness.window, harness.session
-    session.handle = lambda intent: session.intents.append(intent)  # this session takes nothing
+    session.handle = lambda intent: session.intents.append(intent)  # this session never answers by itself
     w.compose.text.setText("please remember this")
     w.compose.send()
-    assert w.compose.text.text() == ""
-    harness.bridge.post(ErrorEvent("No chat model is loaded. Pick one in Hearth ▸ Settings."))
+    sent = harness.intents(SendText)[0]
+    assert w.compose.text.text() == "" and sent.message_id
+    harness.bridge.post(UserSaid(5, "please remember this", message_id=sent.message_id))
+    harness.bridge.post(ErrorEvent("No chat model is loaded yet; load one first.", turn_id=5))
+    qtbot.waitUntil(lambda: len(w.conversation.messages()) == 2)
+    user, problem = w.conversation.messages()
+    assert (user.who, user.text, user.message_id, user.status) == (Who.USER, "please remember this",
+                                                                   sent.message_id, "not answered")
+    assert problem.who is Who.PROBLEM and "No chat model is loaded yet" in problem.text
+    assert w.compose.text.text() == "please remember this"  # kept, to send again
+    assert not w.banner.isVisible()  # said where it happened, not in a banner
+
+
+def test_errors_of_no_turn_are_banners_and_leave_pending_messages_alone(harness, qtbot):
+    w, session = harness.window, harness.session
+    session.handle = lambda intent: session.intents.append(intent)
+    w.compose.text.setText("still on its way")
+    w.compose.send()
+    harness.bridge.post(ErrorEvent("The voice could not be loaded."))
     qtbot.waitUntil(lambda: w.banner.isVisible())
-    assert "Pick one" in w.banner.message.text()
-    assert w.compose.text.text() == "please remember this"
-    assert w.conversation.messages()[0].text == "please remember this"
+    assert w.banner.message.text() == "The voice could not be loaded."
+    assert w.conversation.messages()[0].status == "sending…" and w.compose.text.text() == ""
     harness.bridge.post(ErrorEvent("A second problem."))
     qtbot.waitUntil(lambda: w.banner.more.text() == "+1 more")
     qtbot.mouseClick(w.banner.dismiss, Qt.MouseButton.LeftButton)
@@ -141,11 +159,11 @@ def test_stop_button_and_escape_send_stop_reply(harness, qtbot):
 
     w, session = harness.window, harness.session
     qtbot.mouseClick(w.compose.stop_button, Qt.MouseButton.LeftButton)
-    assert session.intents == [StopReply()]
+    assert harness.intents(StopReply) == [StopReply()]
     w.activateWindow()
     w.conversation.setFocus()
     qtbot.keyClick(w.conversation, Qt.Key.Key_Escape)
-    assert session.intents == [StopReply(), StopReply()]
+    assert harness.intents(StopReply) == [StopReply(), StopReply()]
 
 
 def test_image_inputs_from_files_show_inline(harness, qtbot, tmp_path):
@@ -159,7 +177,7 @@ def test_image_inputs_from_files_show_inline(harness, qtbot, tmp_path):
 
     harness.bridge.post(UserSaid(3, "look", (ImageInput(path=path),)))
     qtbot.waitUntil(lambda: len(harness.window.conversation.messages()) == 1)
-    bubble = harness.window.conversation._bubbles[(Who.USER, 3)]
+    bubble = harness.window.conversation.user_bubble(3)
     thumb = bubble.images.itemAt(0).widget()
     assert thumb.pixmap().width() == 30 and thumb.accessibleName() == "image pic.png"
 
@@ -218,7 +236,7 @@ def test_very_long_words_wrap_inside_the_bubble(harness, qtbot):
     w = harness.window
     harness.bridge.post(TextDelta(4, "o" * 300, 0))
     qtbot.waitUntil(lambda: len(w.conversation.messages()) == 1)
-    bubble = w.conversation._bubbles[(Who.ASSISTANT, 4)]
+    bubble = w.conversation.reply_bubble(4)
     assert bubble.text == "o" * 300  # what the view reports is the model's text
     qtbot.waitUntil(lambda: bubble.label.height() > 2 * bubble.label.fontMetrics().height())  # it wrapped
     assert bubble.label.width() <= bubble.maximumWidth()

@@ -33,16 +33,16 @@ def test_missing_models_open_the_first_run_dialog(qtbot):
         dialog.reject()  # "Continue without"
 
     QTimer.singleShot(0, inspect)
-    still_missing = first_run(FakeStore(present={"kokoro"}), Settings())
+    still_missing, _ = first_run(FakeStore(present={"kokoro"}), Settings())
     assert isinstance(seen["dialog"], FirstRunDialog)
-    assert seen["rows"] == ["qwen3.5-4b", "whisper-turbo"] and seen["sizes"] == ["3 GB", "1.6 GB"]
+    assert seen["rows"] == ["qwen3.5-4b", "whisper-turbo"] and seen["sizes"] == ["3\u00a0GB", "1.6\u00a0GB"]
     assert still_missing == ["qwen3.5-4b", "whisper-turbo"]
 
 
 def test_no_dialog_when_everything_is_installed(qtbot):
     opened = []
     QTimer.singleShot(0, lambda: opened.append(QApplication.activeModalWidget()))
-    assert first_run(FakeStore(present=ALL), Settings()) == []
+    assert first_run(FakeStore(present=ALL), Settings()) == ([], Settings())
     qtbot.wait(10)
     assert opened == [None]
 

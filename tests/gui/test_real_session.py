@@ -93,8 +93,9 @@ def test_typed_text_streams_a_reply_from_the_tiny_model(text_window, qtbot, tiny
     assert [(m.who, m.text) for m in shown][0] == (Who.USER, "hello there") and shown[0].turn_id is not None
     reply = shown[1]
     assert reply.who is Who.ASSISTANT and reply.text == "".join(d.text for d in deltas) and len(deltas) > 1
-    assert w.talk.state.label.text() == "Listening"
+    assert w.talk.state.label.text() == "Ready to type · no microphone"  # no microphone in this window
     assert not w.banner.isVisible()
+    assert shown[0].message_id and reply.message_id
 
 
 def test_model_swap_keeps_the_conversation_with_the_real_session(text_window, qtbot, tiny_vlm):
@@ -157,5 +158,73 @@ def test_push_to_talk_through_the_real_session_gives_a_transcript_and_a_reply(qt
         assert not w.banner.isVisible()
         qtbot.mouseClick(w.talk.hands_free, Qt.MouseButton.LeftButton)  # reaches the hearing thread's endpointer
         qtbot.waitUntil(lambda: not endpointer.hands_free, timeout=10000)
+    finally:
+        w.close()
+
+
+def test_the_window_reopens_the_last_conversation_and_new_rename_delete_work(qtbot, tiny_llm, tmp_path):
+    """HEARTH_HOME is this test's own folder (tests/gui/conftest.py): conversations are saved there."""
+    from app.config import paths
+
+    settings = replace(Settings(), models=replace(Settings().models, chat=str(tiny_llm)))
+    w = open_window(qtbot, settings, VoicePorts())
+    qtbot.waitUntil(lambda: "ready" in w.picker.status.text(), timeout=60000)
+    assert w.talk.state.label.text() == "Ready to type · no microphone" and not w.talk.talk.isEnabled()
+    w.compose.text.setText("remember this")
+    w.compose.send()
+    qtbot.waitUntil(lambda: all(m.message_id for m in w.conversation.messages())
+                    and len(w.conversation.messages()) == 2, timeout=60000)
+    first = [(m.who, m.text, m.message_id) for m in w.conversation.messages()]
+    first_id = w.conversations.current
+    qtbot.waitUntil(lambda: w.conversations.list.count() == 1, timeout=10000)
+    w.close()
+
+    w = open_window(qtbot, settings, VoicePorts())  # "restart": a new window and session over the same folder
+    try:
+        qtbot.waitUntil(lambda: [(m.who, m.text, m.message_id) for m in w.conversation.messages()] == first,
+                        timeout=60000)
+        assert w.conversations.current == first_id
+        panel = w.conversations
+        qtbot.mouseClick(panel.new_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: panel.list.count() == 2 and panel.current != first_id, timeout=10000)
+        assert w.conversation.messages() == []
+        new_id = panel.current
+        row = [panel.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(2)].index(first_id)
+        panel.list.setCurrentRow(row)
+        panel.rename_selected()
+        panel.list.currentItem().setText("Kept for later")
+        qtbot.waitUntil(lambda: any(panel.list.item(i).text() == "Kept for later" for i in range(panel.list.count())),
+                        timeout=10000)
+        panel.list.setCurrentRow(1 - row)  # the new, open one
+        panel.confirm = lambda _parent, _label: True
+        qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: panel.current not in ("", new_id), timeout=10000)  # the session opened a fresh one
+        qtbot.waitUntil(lambda: new_id not in [i.conversation_id for i in panel.items], timeout=10000)
+        assert "Kept for later" in [i.title for i in panel.items]
+        assert not (paths.data_dir() / "conversations" / new_id).exists()
+        panel.list.setCurrentRow([i.conversation_id for i in panel.items].index(first_id))
+        qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: [m.message_id for m in w.conversation.messages()] == [f[2] for f in first],
+                        timeout=10000)
+    finally:
+        w.close()
+
+
+def test_with_no_chat_model_a_typed_message_says_why_in_the_conversation(qtbot, tmp_path):
+    """The real session and engine, a chat model that is not installed: no 'Ready', and the message that cannot
+    be answered says why where it was typed (and comes back into the box)."""
+    settings = replace(Settings(), models=replace(Settings().models, chat=str(tmp_path / "no-such-model"),
+                                                  offline=True))
+    w = open_window(qtbot, settings, VoicePorts())
+    try:
+        qtbot.waitUntil(lambda: w.talk.state.label.text() == "No chat model", timeout=60000)
+        assert "could not be loaded" in w.picker.status.text()
+        w.compose.text.setText("anyone home?")
+        w.compose.send()
+        qtbot.waitUntil(lambda: [m.who for m in w.conversation.messages()] == [Who.USER, Who.PROBLEM],
+                        timeout=60000)
+        user, problem = w.conversation.messages()
+        assert user.status == "not answered" and "No chat model is loaded yet" in problem.text
+        assert w.compose.text.text() == "anyone home?"
     finally:
         w.close()

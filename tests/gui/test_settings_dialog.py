@@ -96,7 +96,7 @@ def test_hands_free_toggle_applies_live_and_is_remembered(harness, qtbot):
 
     w = harness.window
     qtbot.mouseClick(w.talk.hands_free, Qt.MouseButton.LeftButton)
-    assert harness.session.intents == [SetHandsFree(False)]
+    assert harness.intents(SetHandsFree) == [SetHandsFree(False)]
     assert harness.saved[-1].audio.mode is ListenMode.PUSH_TO_TALK
     assert not any("next time" in label.text() for label in w.conversation.findChildren(QLabel))
     s = harness.saved[-1]
