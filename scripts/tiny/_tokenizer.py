@@ -44,8 +44,8 @@ def _corpus() -> list[str]:
     return texts
 
 
-def write_tokenizer(outdir: Path, vocab_size: int = 512) -> int:
-    """Train and save tokenizer files into ``outdir``; returns the real vocabulary size."""
+def write_tokenizer(outdir: Path, vocab_size: int = 512, chat_template: str = CHATML_TEMPLATE) -> int:
+    """Train and save tokenizer files into ``outdir`` (with ``chat_template``); returns the real vocabulary size."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -64,9 +64,9 @@ def write_tokenizer(outdir: Path, vocab_size: int = 512) -> int:
         pad_token="<|endoftext|>",
         additional_special_tokens=SPECIAL_TOKENS[1:],
     )
-    fast.chat_template = CHATML_TEMPLATE
+    fast.chat_template = chat_template
     fast.save_pretrained(str(outdir))
-    (outdir / "chat_template.jinja").write_text(CHATML_TEMPLATE)
+    (outdir / "chat_template.jinja").write_text(chat_template)
     return len(fast)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tiny import builder
 from tiny._speakable import silence_tokens, unspeakable_ids
+from tiny._templates import QWEN2_TEMPLATE
 from tiny._tokenizer import token_id, write_tokenizer
 
 
@@ -45,7 +46,7 @@ def write_qwen2(outdir: Path, config: dict, seed: int = 0, speakable: bool = Tru
 
 @builder("llm")
 def build(outdir: Path) -> None:
-    vocab = write_tokenizer(outdir)
+    vocab = write_tokenizer(outdir, chat_template=QWEN2_TEMPLATE)
     config = qwen2_config(vocab)
     config["eos_token_id"] = token_id(outdir, "<|im_end|>")
     write_qwen2(outdir, config)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tiny import builder
 from tiny._speakable import silence_tokens, unspeakable_ids
+from tiny._templates import QWEN3_5_TEMPLATE
 from tiny._tokenizer import token_id, write_tokenizer
 
 
@@ -92,7 +93,7 @@ def build(outdir: Path) -> None:
     from mlx.utils import tree_flatten
     from mlx_vlm.models import qwen3_5
 
-    vocab = write_tokenizer(outdir)
+    vocab = write_tokenizer(outdir, chat_template=QWEN3_5_TEMPLATE)
     names = {"eos": "<|im_end|>", "image": "<|image_pad|>", "video": "<|video_pad|>",
              "vision_start": "<|vision_start|>", "vision_end": "<|vision_end|>"}
     ids = {k: token_id(outdir, v) for k, v in names.items()}
