@@ -52,7 +52,7 @@ _INSTRUCTIONS: dict[NarratorRequest, str] = {
         "moving safely."),
     NarratorRequest.READ: (
         "Read out all the text you can see, word for word, in reading order: top to bottom, left to right, one "
-        "column or block at a time. Do not summarise or correct it. If text runs off an edge of the picture, say "
+        "column or block at a time. Do not summarise or correct it. If text is cut off at an edge of the picture, say "
         "which edge and which way to move the camera (text cut off at the right edge: move the camera to the "
         "right; too close: move it back). If text is blurred or too small, say so and suggest holding the camera "
         "steady or moving closer. If there is no text, say you can't see any."),
