@@ -8,6 +8,7 @@ timed by ``clock`` from the source's creation (tests pass a fake clock).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -15,30 +16,47 @@ import numpy as np
 from app.eyes import downscale, source
 from models.base import ImageInput
 
-# (background RGB, [(kind, x0, y0, x1, y1, RGB)]) in fractions of the frame: four clearly different rooms
-_SCENES: tuple[tuple[tuple[int, int, int], tuple[tuple[str, float, float, float, float, tuple[int, int, int]], ...]],
-               ...] = (
-    ((120, 130, 150), (("rect", 0.35, 0.15, 0.65, 1.0, (110, 70, 40)),)),  # a wall with a door
-    ((60, 140, 70), (("disc", 0.2, 0.2, 0.6, 0.75, (230, 210, 40)), ("rect", 0.7, 0.5, 0.9, 0.9, (200, 60, 50)))),
-    ((30, 30, 40), (("rect", 0.1, 0.3, 0.9, 0.4, (235, 235, 235)), ("rect", 0.1, 0.55, 0.7, 0.65, (235, 235, 235)))),
-    ((200, 110, 50), (("rect", 0.05, 0.05, 0.45, 0.5, (40, 60, 200)), ("disc", 0.55, 0.45, 0.95, 0.95, (250, 250, 250)))),
+RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Shape:
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the frame
+    colour: RGB
+    round: bool = False  # an ellipse inside the box instead of the box
+
+
+@dataclass(frozen=True)
+class Scene:
+    background: RGB
+    shapes: tuple[Shape, ...]
+
+
+SCENES = (  # four clearly different views
+    Scene((120, 130, 150), (Shape((0.35, 0.15, 0.65, 1.0), (110, 70, 40)),)),  # a wall with a door
+    Scene((60, 140, 70), (Shape((0.2, 0.2, 0.6, 0.75), (230, 210, 40), True),
+                          Shape((0.7, 0.5, 0.9, 0.9), (200, 60, 50)))),
+    Scene((30, 30, 40), (Shape((0.1, 0.3, 0.9, 0.4), (235, 235, 235)), Shape((0.1, 0.55, 0.7, 0.65), (235, 235, 235)))),
+    Scene((200, 110, 50), (Shape((0.05, 0.05, 0.45, 0.5), (40, 60, 200)),
+                           Shape((0.55, 0.45, 0.95, 0.95), (250, 250, 250), True))),
 )
 
 
 def render_scene(index: int, width: int, height: int) -> np.ndarray:
     """Scene ``index`` (cycling through four) without noise, RGB uint8."""
-    background, shapes = _SCENES[index % len(_SCENES)]
+    scene = SCENES[index % len(SCENES)]
     rgb = np.empty((height, width, 3), np.uint8)
-    rgb[:] = background
+    rgb[:] = scene.background
     y, x = np.mgrid[0:height, 0:width]
-    for kind, fx0, fy0, fx1, fy1, colour in shapes:
+    for shape in scene.shapes:
+        fx0, fy0, fx1, fy1 = shape.box
         x0, x1, y0, y1 = fx0 * width, fx1 * width, fy0 * height, fy1 * height
-        if kind == "rect":
-            mask = (x >= x0) & (x < x1) & (y >= y0) & (y < y1)
-        else:
+        if shape.round:
             cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
             mask = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1
-        rgb[mask] = colour
+        else:
+            mask = (x >= x0) & (x < x1) & (y >= y0) & (y < y1)
+        rgb[mask] = shape.colour
     return rgb
 
 

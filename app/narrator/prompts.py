@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
+from dataclasses import dataclass
 
 from app.narrator.scheduler import Reason
 
@@ -113,6 +114,20 @@ def request_text(user_text: str, verbosity: Verbosity = Verbosity.BRIEF) -> str:
     """The user message the model reads: the user's words, then the instruction for their kind of request."""
     extra = instruction(classify_request(user_text), verbosity)
     return f"{user_text.strip()}\n\n({extra})" if extra else user_text.strip()
+
+
+@dataclass(frozen=True)
+class PlannedTurn:
+    """A user turn in narrator mode: what kind it is, the text the model reads, and whether it takes a new frame."""
+
+    kind: NarratorRequest
+    model_text: str
+    new_frame: bool
+
+
+def plan_turn(user_text: str, verbosity: Verbosity = Verbosity.BRIEF) -> PlannedTurn:
+    kind = classify_request(user_text)
+    return PlannedTurn(kind, request_text(user_text, verbosity), needs_new_frame(kind))
 
 
 def narration_text(reason: Reason, verbosity: Verbosity = Verbosity.BRIEF) -> str:

@@ -14,7 +14,9 @@ from app.narrator.prompts import (
     classify_request,
     instruction,
     mentions_safety,
+    PlannedTurn,
     narration_text,
+    plan_turn,
     needs_new_frame,
     request_text,
     safety_caveat,
@@ -70,6 +72,8 @@ def test_instructions_say_what_each_request_needs():
     assert instruction(R.OTHER) == ""
     assert request_text("  read this ") == f"read this\n\n({instruction(R.READ)})"
     assert request_text("tell me a joke") == "tell me a joke"
+    assert plan_turn("what colour is this?") == PlannedTurn(R.COLOUR, request_text("what colour is this?"), True)
+    assert plan_turn("tell me more").new_frame is False
 
 
 def test_narration_prompts_ask_for_what_changed_not_the_whole_scene():
