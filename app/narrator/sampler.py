@@ -25,6 +25,8 @@ Pause = Callable[[threading.Event, float], bool]  # wait up to s seconds; True w
 
 FPS = 2.0
 MISSING_AFTER_S = 3.0  # no frame for this long: tell the user
+NO_FRAMES = ("The camera is not giving pictures, so I can't describe what is in front of you. Check that the camera "
+             "is connected and allowed.")
 
 
 @dataclass(frozen=True)
@@ -94,27 +96,34 @@ class Sampler:
         next_at = self._clock()
         while not stop.is_set():
             t = self._clock()
-            state = self._rebased(state)
-            frame, problem = self._read()
-            if frame is not None and frame.rgb is not None:
+            state, seen, problem = self._sample(self._rebased(state), t)
+            if seen:
                 missing_since = None
                 if told:
                     told = False
                     self._post(FramesBack(t))
-                state, change = observe(state, frame, t)
-                if change is not None:
-                    self._post(change)
             else:
                 missing_since = t if missing_since is None else missing_since
                 if not told and (problem or t - missing_since >= MISSING_AFTER_S):
                     told = True
-                    self._post(FramesUnavailable("The camera is not giving pictures, so I can't describe what "
-                                                 "is in front of you. Check that the camera is connected and "
-                                                 "allowed.", t, problem))
+                    self._post(FramesUnavailable(NO_FRAMES, t, problem))
             self._post(Tick(t))
             next_at = max(next_at + self.period, t)  # late: skip ahead instead of catching up in a burst
             if self._pause(stop, max(0.0, next_at - self._clock())):
                 return
+
+    def _sample(self, state: ChangeState, t: float) -> tuple[ChangeState, bool, str]:
+        """Read one frame and run the detector; (state, whether a frame was seen, what failed)."""
+        try:
+            frame = self.frames.latest()
+            if frame is None or frame.rgb is None:
+                return state, False, ""
+            state, change = observe(state, frame, t)
+        except Exception as exc:  # noqa: BLE001 - a failing camera is a value, the thread keeps going
+            return state, False, repr(exc)
+        if change is not None:
+            self._post(change)
+        return state, True, ""
 
     def _rebased(self, state: ChangeState) -> ChangeState:
         while True:
@@ -123,9 +132,3 @@ class Sampler:
             except queue.Empty:
                 return state
             state = rebase(state, item.frame)
-
-    def _read(self) -> tuple[ImageInput | None, str]:
-        try:
-            return self.frames.latest(), ""
-        except Exception as exc:  # noqa: BLE001 - a failing camera is a value, the thread keeps going
-            return None, repr(exc)

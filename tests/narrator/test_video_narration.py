@@ -158,3 +158,57 @@ def test_sampling_runs_on_its_own_thread_and_stop_joins_it():
     n = len(names)
     sampler.stop()  # stopping twice is harmless
     assert len(names) == n
+
+
+class Stepper:
+    """A clock the test moves one sample at a time."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.go = threading.Semaphore(0)
+
+    def __call__(self) -> float:
+        return self.t
+
+    def pause(self, stop: threading.Event, seconds: float) -> bool:
+        self.go.acquire(timeout=60)
+        self.t += seconds
+        return stop.is_set()
+
+
+def next_tick(posts: Posts, seen: list) -> Tick:
+    while not isinstance(item := posts.get(), Tick):
+        seen.append(item)
+    return item
+
+
+def test_rebase_through_the_sampler_and_a_broken_frame_is_a_value():
+    from models.base import ImageInput
+
+    class Still:
+        def __init__(self):
+            self.frame = ImageInput(rgb=render_scene(0, 64, 48))
+
+        def latest(self):
+            return self.frame
+
+    clock, posts, seen = Stepper(), Posts(), []
+    source = Still()
+    sampler = Sampler(source, posts, clock=clock, pause=clock.pause)
+    sampler.start()
+    try:
+        while next_tick(posts, seen).t < 1.0:
+            clock.go.release()
+        assert [type(s) for s in seen] == [SceneChanged] and seen[0].first
+        sampler.rebase(ImageInput(rgb=render_scene(1, 64, 48)))  # the user was told about another view
+        clock.go.release()
+        next_tick(posts, seen)
+        assert len(seen) == 2 and not seen[1].first  # the still view now differs from what was described
+        source.frame = ImageInput(rgb=np.zeros((48, 64), np.uint8))  # not RGB: the detector fails on it
+        clock.go.release()
+        next_tick(posts, seen)
+        assert isinstance(seen[-1], FramesUnavailable) and seen[-1].detail
+    finally:
+        clock.go.release()
+        sampler.stop()
+    assert not sampler.running
