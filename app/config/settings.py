@@ -94,6 +94,20 @@ class WorkspaceSettings:
 class UiSettings:
     large_text: bool = False
     high_contrast: bool = False
+    first_run_done: bool = False  # the first-run dialog was answered ("Continue without" included)
+
+
+class Verbosity(enum.Enum):
+    BRIEF = "brief"
+    DETAILED = "detailed"
+
+
+@dataclass(frozen=True)
+class NarratorSettings:
+    verbosity: Verbosity = Verbosity.BRIEF  # narrations and descriptions: one sentence, or a few
+    narrate_changes: bool = True  # in narrator mode, say what changed in view without being asked
+    earcons: bool = True  # short sounds for listening / thinking / narration on-off / errors
+    min_gap_s: float = field(default=4.0, **_range(1, 120))  # at least this long between two narrations
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,7 @@ class Settings:
     memory: MemorySettings = MemorySettings()
     conversation: ConversationSettings = ConversationSettings()
     workspace: WorkspaceSettings = WorkspaceSettings()
+    narrator: NarratorSettings = NarratorSettings()
     ui: UiSettings = UiSettings()
 
 

@@ -127,6 +127,16 @@ class ModelLoaded:
 
 
 @dataclass(frozen=True)
+class ModelLoadFailed:
+    """A model load failed: which role and model; an ErrorEvent with the same message follows."""
+
+    role: Role
+    model_id: str
+    message: str
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
 class TextDelta:
     turn_id: int
     text: str
@@ -227,6 +237,6 @@ class EngineStopped:
 
 EngineRequest = LoadModel | Generate | Transcribe | Synthesize | SaveCache | LoadCache | Cancel | Shutdown
 EngineEvent = (
-    ModelLoaded | TextDelta | GenerationDone | TranscriptEvent | AudioChunk | CacheSaved | CacheRestored | Cancelled
-    | ErrorEvent | EngineStopped
+    ModelLoaded | ModelLoadFailed | TextDelta | GenerationDone | TranscriptEvent | AudioChunk | CacheSaved
+    | CacheRestored | Cancelled | ErrorEvent | EngineStopped
 )

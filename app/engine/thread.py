@@ -25,6 +25,7 @@ from app.engine.messages import (
     Generate,
     LoadCache,
     LoadModel,
+    ModelLoadFailed,
     Priority,
     SaveCache,
     Shutdown,
@@ -170,7 +171,11 @@ class Engine:
     def _on_load(self, req: LoadModel) -> None:
         if req.role in CHAT_ROLES:
             self._live.clear()  # another model: conversations are prefilled again from their transcripts
-        self._sink(load_into(self._slots, req))
+        try:
+            self._sink(load_into(self._slots, req))
+        except ModelError as exc:
+            self._sink(ModelLoadFailed(req.role, req.model_id, str(exc)))
+            raise
 
     def live_cache(self, conversation_id: str) -> LiveCache:
         """The conversation's live cache (engine thread), made on first use; at most MAX_LIVE are kept."""

@@ -87,6 +87,33 @@ def tool_desk(settings: Settings, mode: Mode, folder: str, post: Sink) -> ToolDe
     return ToolDesk(Toolset.of(mode.tools), workspace, settings.models.offline, post)
 
 
+@dataclass(frozen=True)
+class ModeSetup:
+    """What a mode changes in a running session."""
+
+    mode: Mode
+    config: LoopConfig
+    system: str
+    desk: ToolDesk | None
+    frames_on: bool
+
+
+class ModeSwitch:
+    """Builds a mode's setup from the settings the session was built with (session thread, on SetMode)."""
+
+    def __init__(self, settings: Settings, post: Sink) -> None:
+        self.settings, self._post = settings, post
+
+    def setup(self, name: str, workspace: str, config: LoopConfig) -> ModeSetup:
+        from app.modes.base import LookPolicy
+
+        mode = choose_mode(self.settings, name)
+        desk = tool_desk(self.settings, mode, workspace, self._post)
+        config = replace(mode_config(config, mode), tools=desk.toolset.specs if desk is not None else ())
+        system = self.settings.conversation.system_prompt if mode.name == "assistant" else mode.system_prompt
+        return ModeSetup(mode, config, system, desk, mode.look is not LookPolicy.NEVER)
+
+
 def mode_config(config: LoopConfig, mode: Mode) -> LoopConfig:
     from app.modes.base import LookPolicy, SpeechStyle
 
@@ -137,28 +164,23 @@ def build_session(settings: Settings, sink: Sink, ports: Ports, spec: SessionSpe
 
     settings = effective_settings(settings)[0]
     model = spec.chat_model or settings.models.chat
-    mode = choose_mode(settings, spec.mode or settings.conversation.mode)
+    mode = choose_mode(settings, spec.mode or settings.conversation.mode)  # fails early, before any thread starts
     config = LoopConfig(
         hands_free=spec.hands_free, voice=spec.voice or settings.voice.voice, speed=settings.voice.speed,
         sampling=SamplingParams(max_tokens=spec.max_tokens, temperature=spec.temperature),
         max_history_tokens=history_tokens(settings, model, spec.max_tokens),
         stt_language=settings.audio.stt_language or None,
     )
-    config = mode_config(config, mode)
     conversations = None if spec.choice.start is Start.EPHEMERAL and not spec.choice.conversation_id \
         else conversation_store()
-    from app.modes.base import LookPolicy
-
-    system = settings.conversation.system_prompt if mode.name == "assistant" else mode.system_prompt
     holder: list[Session] = []
-    desk = tool_desk(settings, mode, spec.workspace, lambda item: holder[0].post(item))
-    if desk is not None:
-        config = replace(config, tools=desk.toolset.specs)
-    frames = None if mode.look is LookPolicy.NEVER else ports.frames
+    switch = ModeSwitch(settings, lambda item: holder[0].post(item))
+    setup = switch.setup(mode.name, spec.workspace, config)
     session = Session(
-        engine_factory or (lambda post: make_engine(post, settings)), sink, cut_clauses, config,
-        audio_out=ports.audio_out, hearing=ports.hearing, frames=frames, budget_for=budget_for(settings),
-        conversations=conversations, choice=spec.choice, system=system, tools=desk,
+        engine_factory or (lambda post: make_engine(post, settings)), sink, cut_clauses, setup.config,
+        audio_out=ports.audio_out, hearing=ports.hearing, frames=ports.frames,
+        budget_for=budget_for(settings), conversations=conversations, choice=spec.choice, system=setup.system,
+        tools=setup.desk, modes=switch, mode=setup.mode,
     )
     holder.append(session)
     return session, model_loads(settings, spec, ports)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from app.engine.messages import now
 from app.conversations.store import ConversationInfo
 from app.tools.base import Proposal, ToolCall, ToolResult
-from models.base import ChatMessage, ImageInput, Role
+from models.base import ImageInput, Message, Role
 
 
 class LoopState(enum.Enum):
@@ -59,6 +59,7 @@ class UserSaid:
     text: str
     images: tuple[ImageInput, ...] = ()
     message_id: str = ""
+    stt_turn_id: int | None = None  # the transcription this came from (spoken), None when typed
     t: float = field(default_factory=now)
 
 
@@ -188,7 +189,7 @@ class ConversationOpened:
     """The session now continues this conversation; ``messages`` is its history as saved."""
 
     info: ConversationInfo
-    messages: tuple[ChatMessage, ...]
+    messages: tuple[Message, ...]  # ChatMessage, and AssistantToolCalls / ToolReply for tool steps
     problems: tuple[str, ...] = ()
     t: float = field(default_factory=now)
 
@@ -238,4 +239,37 @@ class ApprovalGiven:
     call_id: str
     approved: bool
     answer: str
+    t: float = field(default_factory=now)
+
+
+# ------------------------------------------------------------------------------------------- modes, narrator
+@dataclass(frozen=True)
+class SetMode:
+    """Work in another mode (app/modes/), optionally on another workspace folder ("" = keep)."""
+
+    mode: str
+    workspace: str = ""
+
+
+@dataclass(frozen=True)
+class ModeChanged:
+    mode: str
+    title: str
+    workspace: str  # "" when the mode has no workspace
+    tools: tuple[str, ...]
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class SetNarration:
+    """Narrator mode: describe changes in view without being asked (on) or only on request (off)."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
+class NarrationChanged:
+    """Continuous narration switched on or off (say it: a blind user cannot see the toggle)."""
+
+    on: bool
     t: float = field(default_factory=now)

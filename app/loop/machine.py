@@ -154,7 +154,8 @@ def _start_turn(loop: Loop, ev: UserInput, spoken_end: float | None) -> tuple[Lo
         turn = turn.mark(Stage.END_OF_SPEECH, spoken_end).mark(Stage.FINAL_TRANSCRIPT, now())
     message = ChatMessage(Speaker.USER, ev.text, images, ev.message_id or new_message_id())
     history, dropped = loop.history.with_message(message).trimmed(loop.config.max_history_tokens)
-    cmds: Commands = [Publish(UserSaid(turn.turn_id, ev.text, images, message.message_id)), Record(message)]
+    said = UserSaid(turn.turn_id, ev.text, images, message.message_id, ev.spoken_turn)
+    cmds: Commands = [Publish(said), Record(message)]
     if dropped:
         cmds.append(Publish(Notice(f"The conversation is long: the oldest {dropped} messages were set aside "
                                    "(they stay in the saved conversation).")))

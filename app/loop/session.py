@@ -13,12 +13,16 @@ import queue
 import threading
 import traceback
 from dataclasses import replace
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from app.conversations.store import ConversationStore
 from app.conversations.transcript import DEFAULT_SYSTEM, Transcript
 from app.loop.book import ConversationBook, ConversationChoice, Start
 from app.loop.tool_desk import ToolDesk
+from app.modes.base import Mode
+
+if TYPE_CHECKING:
+    from app.loop.builder import ModeSwitch
 from app.loop.vocabulary import ApprovalAnswer, CancelTools, ProposeTool, RunTool, StartTool
 from app.loop.machine import (
     CancelTurn,
@@ -49,7 +53,9 @@ from app.loop.events import (
     PushToTalk,
     RenameConversation,
     SendText,
+    ModeChanged,
     SetHandsFree,
+    SetMode,
     StopReply,
     SwapModel,
 )
@@ -87,6 +93,8 @@ class Session:
         choice: ConversationChoice = ConversationChoice(Start.EPHEMERAL),
         system: str = DEFAULT_SYSTEM,
         tools: ToolDesk | None = None,
+        modes: ModeSwitch | None = None,
+        mode: Mode | None = None,
     ) -> None:
         self._sink = sink
         self._budget_for = budget_for or (lambda _model: None)
@@ -97,6 +105,7 @@ class Session:
         self.audio_out = audio_out or NoAudioOut()
         self.hearing = hearing or NoHearing()
         self.frames = frames or NoFrames()
+        self.frames_on = mode is None or mode.look.value != "never"  # the mode may never look
         # Stopping a reply on sustained speech alone is only safe when Hearth's own voice is cancelled from the mic.
         barge = config.barge_in_after_s if getattr(self.hearing, "echo_cancelled", False) else 0.0
         config = replace(config, speak=config.speak and self.audio_out.available, barge_in_after_s=barge)
@@ -104,6 +113,7 @@ class Session:
         self._system, self._choice = system, choice
         self.book = ConversationBook(conversations, sink, lambda r: self.engine.submit(r))
         self.tools = tools
+        self._modes, self.mode = modes, mode
         self._thread = threading.Thread(target=self._run, name="hearth-session", daemon=True)
         self._intents: dict[type, Callable[[Any], None]] = {
             SendText: self._on_send_text,
@@ -119,6 +129,7 @@ class Session:
             _Open: lambda i: self._open(i.choice),
             CacheRestored: self._on_cache_restored,
             ApprovalAnswer: self._apply,
+            SetMode: self._on_set_mode,
         }
         self._commands: dict[type, Callable[[Any], None]] = {
             Submit: lambda c: self.engine.submit(c.request),
@@ -191,7 +202,7 @@ class Session:
         elif isinstance(item, TranscriptEvent) and not item.partial and item.turn_id == self.loop.stt_turn:
             self._apply(item)
             if item.text.strip():
-                self._apply(UserInput(item.text.strip(), frame=self.frames.latest(), spoken_turn=item.turn_id))
+                self._apply(UserInput(item.text.strip(), frame=self._frame(), spoken_turn=item.turn_id))
         else:
             self._apply(item)
 
@@ -215,7 +226,10 @@ class Session:
             self._sink(MemoryStats(s.kv_tokens, s.kv_bytes, bf16, max(0, b.tokens - s.kv_tokens)))
 
     def _on_send_text(self, intent: SendText) -> None:
-        self._apply(UserInput(intent.text, intent.images, frame=self.frames.latest(), message_id=intent.message_id))
+        self._apply(UserInput(intent.text, intent.images, frame=self._frame(), message_id=intent.message_id))
+
+    def _frame(self):
+        return self.frames.latest() if self.frames_on else None
 
     def _desk(self) -> ToolDesk:
         if self.tools is None:
@@ -234,6 +248,29 @@ class Session:
         history = Transcript(loaded.messages, system)
         self.loop = Loop(config=self.loop.config, phase=self.loop.resting, history=history,
                          conversation_id=loaded.info.conversation_id, next_id=self.loop.next_id + 1)
+
+    def _on_set_mode(self, intent: SetMode) -> None:
+        """Another mode (and/or workspace): new tools, prompt and speaking style; the conversation goes on."""
+        if self._modes is None:
+            return
+        from app.loop.builder import SetupError
+
+        workspace = intent.workspace or (str(self.tools.workspace.folder or "") if self.tools else "")
+        try:
+            setup = self._modes.setup(intent.mode, workspace, self.loop.config)
+        except SetupError as exc:
+            self._sink(ErrorEvent(str(exc)))
+            return
+        if self.loop.turn is not None:
+            self._apply(Interrupt())
+        if self.tools is not None:
+            self.tools.close()
+        self.tools, self.mode = setup.desk, setup.mode
+        history = replace(self.loop.history, system=self.book.current.system or setup.system)
+        self.loop = replace(self.loop, config=setup.config, history=history)
+        self.frames_on = setup.frames_on
+        folder = str(setup.desk.workspace.folder or "") if setup.desk else ""
+        self._sink(ModeChanged(setup.mode.name, setup.mode.title, folder, tuple(t.name for t in setup.config.tools)))
 
     def _on_delete(self, intent: DeleteConversation) -> None:
         if self.book.delete(intent.conversation_id):
