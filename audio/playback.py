@@ -192,6 +192,11 @@ class Player:
         with self._lock:
             return sum(len(p.pcm) - p.pos for p in self._queue)
 
+    def has_queued(self, turn_id: int) -> bool:
+        """True while any audio of ``turn_id`` waits to be played."""
+        with self._lock:
+            return any(p.tag.turn_id == turn_id for p in self._queue)
+
     @property
     def idle(self) -> bool:
         return self.queued_samples == 0

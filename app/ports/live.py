@@ -18,7 +18,7 @@ from app.ports.pipeline import PipelineHearing
 from audio.capture import MicrophoneSource
 from audio.endpoint import EndpointConfig
 from audio.pipeline import build_hearing
-from audio.playback import ClauseTag, DeviceFailed, Drained, FileBackend, Player, SoundDeviceBackend
+from audio.playback import ClauseFinished, ClauseTag, DeviceFailed, Drained, FileBackend, Player, SoundDeviceBackend
 
 Post = Callable[[Any], None]
 
@@ -57,10 +57,14 @@ class PlayerOut:
         self.backend.stop()
 
     def _on_player_event(self, event: Any) -> None:  # audio thread: only hand over
-        if isinstance(event, Drained):
+        if isinstance(event, (Drained, ClauseFinished)):
             with self._lock:
                 finishing = self._finishing
-            if finishing == event.tag.turn_id:
+                done = finishing is not None and not self.player.has_queued(finishing) and (
+                    isinstance(event, Drained) or event.tag.turn_id == finishing)
+                if done:
+                    self._finishing = None  # said once, even if a cue queued behind it drains later
+            if done:
                 self._post(PlaybackFinished(finishing))
         elif isinstance(event, DeviceFailed):
             self._post(ErrorEvent(event.message, detail=event.detail))

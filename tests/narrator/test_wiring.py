@@ -34,8 +34,6 @@ def test_a_narration_turn_carries_its_frame_and_the_users_voice_cuts_it():
     assert CancelTurn(turn) in cmds and Flush(turn) in cmds  # barge-in: the narration stops at once
 
 
-@pytest.mark.xfail(strict=True, reason="PlayerOut posts PlaybackFinished only when the queue drains on the turn's "
-                   "own audio: a cue queued behind a reply swallows it (fix in app/ports/live.py, see report)")
 def test_a_cue_queued_behind_a_reply_does_not_swallow_its_playback_finished():
     player = Player(24000, 240)
     backend = ArrayBackend()
