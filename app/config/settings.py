@@ -16,6 +16,7 @@ from typing import Any, get_origin, get_type_hints
 
 from app.config import paths
 from app.conversations.transcript import DEFAULT_SYSTEM
+from app.narrator.prompts import Verbosity
 from app.tools.context import DEFAULT_ALLOWED_COMMANDS
 from kvcache.config import KVQuantConfig
 
@@ -95,11 +96,6 @@ class UiSettings:
     large_text: bool = False
     high_contrast: bool = False
     first_run_done: bool = False  # the first-run dialog was answered ("Continue without" included)
-
-
-class Verbosity(enum.Enum):
-    BRIEF = "brief"
-    DETAILED = "detailed"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from app.engine.messages import LoadModel
 from app.engine.runtime import budget_for, build_store, make_engine
 from app.loop.book import ConversationChoice, Start
 from app.loop.session import Session
+from app.loop.narration import NarrationDesk
 from app.loop.tool_desk import ToolDesk
 from app.modes.base import Mode
 from app.loop.vocabulary import LoopConfig
@@ -96,6 +97,7 @@ class ModeSetup:
     system: str
     desk: ToolDesk | None
     frames_on: bool
+    narration: NarrationDesk | None = None
 
 
 class ModeSwitch:
@@ -104,14 +106,17 @@ class ModeSwitch:
     def __init__(self, settings: Settings, post: Sink) -> None:
         self.settings, self._post = settings, post
 
-    def setup(self, name: str, workspace: str, config: LoopConfig) -> ModeSetup:
+    def setup(self, name: str, workspace: str, config: LoopConfig, frames: FrameSource | None) -> ModeSetup:
         from app.modes.base import LookPolicy
 
         mode = choose_mode(self.settings, name)
         desk = tool_desk(self.settings, mode, workspace, self._post)
-        config = replace(mode_config(config, mode), tools=desk.toolset.specs if desk is not None else ())
+        narrator = mode.name == "narrator"
+        config = replace(mode_config(config, mode), tools=desk.toolset.specs if desk is not None else (),
+                         narrator=self.settings.narrator.verbosity if narrator else None)
         system = self.settings.conversation.system_prompt if mode.name == "assistant" else mode.system_prompt
-        return ModeSetup(mode, config, system, desk, mode.look is not LookPolicy.NEVER)
+        narration = NarrationDesk(frames, self._post, self.settings.narrator) if narrator and frames else None
+        return ModeSetup(mode, config, system, desk, mode.look is not LookPolicy.NEVER, narration)
 
 
 def mode_config(config: LoopConfig, mode: Mode) -> LoopConfig:
@@ -175,12 +180,12 @@ def build_session(settings: Settings, sink: Sink, ports: Ports, spec: SessionSpe
         else conversation_store()
     holder: list[Session] = []
     switch = ModeSwitch(settings, lambda item: holder[0].post(item))
-    setup = switch.setup(mode.name, spec.workspace, config)
+    setup = switch.setup(mode.name, spec.workspace, config, ports.frames)
     session = Session(
         engine_factory or (lambda post: make_engine(post, settings)), sink, cut_clauses, setup.config,
         audio_out=ports.audio_out, hearing=ports.hearing, frames=ports.frames,
         budget_for=budget_for(settings), conversations=conversations, choice=spec.choice, system=setup.system,
-        tools=setup.desk, modes=switch, mode=setup.mode,
+        tools=setup.desk, modes=switch, mode=setup.mode, narration=setup.narration,
     )
     holder.append(session)
     return session, model_loads(settings, spec, ports)

@@ -36,6 +36,7 @@ from app.conversations.store import new_message_id
 from app.loop.events import InputIgnored, LoopState, Notice, ReplyHeard, Stage, UserSaid
 from models.base import ChatMessage, Speaker
 from app.loop import agent
+from app.narrator.prompts import plan_turn, safety_caveat
 from app.loop.common import Commands, after_voicing, finish, set_phase, speak, with_reply
 from app.loop.turn import Turn, heard_text
 
@@ -135,6 +136,8 @@ def on_user_input(loop: Loop, ev: UserInput, cut: ClauseCutter) -> tuple[Loop, C
     if ev.spoken_turn is not None and is_own_echo(ev.text, loop.recent_speech):
         cmds: Commands = [Publish(InputIgnored(ev.spoken_turn, "Hearth's own voice"))]
         return (loop if loop.turn else set_phase(loop, loop.resting, cmds)), cmds
+    if ev.narration_id is not None and (loop.turn is not None or loop.stt_turn is not None):
+        return loop, []  # a narration never interrupts anything (the session sees it was not taken)
     if loop.turn is not None and loop.turn.awaiting is not None:
         return agent.spoken_answer(loop, loop.turn, ev.text)  # "yes" / "go ahead" / "no" answers the proposal
     if loop.turn is not None:
@@ -146,16 +149,20 @@ def on_user_input(loop: Loop, ev: UserInput, cut: ClauseCutter) -> tuple[Loop, C
 
 
 def _start_turn(loop: Loop, ev: UserInput, spoken_end: float | None) -> tuple[Loop, Commands]:
-    images = ev.images
-    if ev.frame is not None and (loop.config.always_look or wants_frame(ev.text)):
+    images, model_text = ev.images, ev.text
+    look = loop.config.always_look or wants_frame(ev.text)
+    if loop.config.narrator is not None and ev.narration_id is None:  # "read this", "what colour", follow-ups
+        planned = plan_turn(ev.text, loop.config.narrator)
+        model_text, look = planned.model_text, planned.new_frame
+    if ev.frame is not None and look:
         images = images + (ev.frame,)
-    turn = Turn(loop.next_id, new_message_id(), ev.text, images)
+    turn = Turn(loop.next_id, new_message_id(), ev.text, images, narration_id=ev.narration_id)
     if spoken_end is not None:
         turn = turn.mark(Stage.END_OF_SPEECH, spoken_end).mark(Stage.FINAL_TRANSCRIPT, now())
-    message = ChatMessage(Speaker.USER, ev.text, images, ev.message_id or new_message_id())
+    message = ChatMessage(Speaker.USER, model_text, images, ev.message_id or new_message_id())
     history, dropped = loop.history.with_message(message).trimmed(loop.config.max_history_tokens)
     said = UserSaid(turn.turn_id, ev.text, images, message.message_id, ev.spoken_turn)
-    cmds: Commands = [Publish(said), Record(message)]
+    cmds: Commands = [Record(message)] if ev.narration_id is not None else [Publish(said), Record(message)]
     if dropped:
         cmds.append(Publish(Notice(f"The conversation is long: the oldest {dropped} messages were set aside "
                                    "(they stay in the saved conversation).")))
@@ -182,6 +189,10 @@ def on_done(loop: Loop, ev: GenerationDone, cut: ClauseCutter) -> tuple[Loop, Co
     cmds: Commands = [Publish(ev)]
     clauses, _ = cut(turn.pending, first=not turn.clauses, final=True)
     turn = replace(turn, pending="", generation_done=True, reply=ev.text or turn.reply)
+    caveat = safety_caveat(turn.reply) if loop.config.narrator is not None and not ev.tool_calls else None
+    if caveat:  # steps, traffic, obstacles: "I may be wrong" is said even when the model forgot it
+        clauses, turn = clauses + (caveat,), replace(turn, reply=f"{turn.reply} {caveat}")
+        cmds.append(Publish(TextDelta(turn.turn_id, " " + caveat, -1)))
     loop = speak(loop, turn, clauses, cmds, ev.t)
     if ev.tool_calls and loop.config.tools and loop.turn is not None:
         return agent.begin_tools(loop, loop.turn, ev, cmds)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import traceback
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
@@ -18,7 +19,11 @@ from typing import TYPE_CHECKING, Any, Callable
 from app.conversations.store import ConversationStore
 from app.conversations.transcript import DEFAULT_SYSTEM, Transcript
 from app.loop.book import ConversationBook, ConversationChoice, Start
+from app.loop.narration import NarrationDesk, cue_chunk
 from app.loop.tool_desk import ToolDesk
+from app.narrator.change import SceneChanged
+from app.narrator.sampler import FramesBack, FramesUnavailable
+from app.narrator.scheduler import Tick
 from app.modes.base import Mode
 
 if TYPE_CHECKING:
@@ -37,11 +42,21 @@ from app.loop.machine import (
     Record,
     Submit,
     HANDLERS,
+    HeardSpeech,
+    SpeechBegan,
     UserInput,
     step,
 )
 from app.engine.thread import Engine
-from app.engine.messages import CacheRestored, ErrorEvent, GenerationDone, LoadModel, ModelLoaded, TranscriptEvent
+from app.engine.messages import (
+    AudioChunk,
+    CacheRestored,
+    ErrorEvent,
+    GenerationDone,
+    LoadModel,
+    ModelLoaded,
+    TranscriptEvent,
+)
 from app.engine.memory import ContextBudget
 from app.loop.events import (
     DeleteConversation,
@@ -53,14 +68,17 @@ from app.loop.events import (
     PushToTalk,
     RenameConversation,
     SendText,
+    MicLevel,
     ModeChanged,
+    NarrationChanged,
     SetHandsFree,
     SetMode,
+    SetNarration,
     StopReply,
     SwapModel,
 )
 from app.ports.base import AudioOut, FrameSource, Hearing, NoAudioOut, NoFrames, NoHearing
-from models.base import Role
+from models.base import ImageInput, Role
 
 log = logging.getLogger(__name__)
 Sink = Callable[[Any], None]
@@ -95,6 +113,7 @@ class Session:
         tools: ToolDesk | None = None,
         modes: ModeSwitch | None = None,
         mode: Mode | None = None,
+        narration: NarrationDesk | None = None,
     ) -> None:
         self._sink = sink
         self._budget_for = budget_for or (lambda _model: None)
@@ -114,6 +133,7 @@ class Session:
         self.book = ConversationBook(conversations, sink, lambda r: self.engine.submit(r))
         self.tools = tools
         self._modes, self.mode = modes, mode
+        self.narration = narration
         self._thread = threading.Thread(target=self._run, name="hearth-session", daemon=True)
         self._intents: dict[type, Callable[[Any], None]] = {
             SendText: self._on_send_text,
@@ -130,13 +150,18 @@ class Session:
             CacheRestored: self._on_cache_restored,
             ApprovalAnswer: self._apply,
             SetMode: self._on_set_mode,
+            SetNarration: self._on_set_narration,
+            SceneChanged: self._on_narrator_input,
+            Tick: self._on_narrator_input,
+            FramesUnavailable: lambda e: self._publish(Notice(e.message)),
+            FramesBack: lambda e: self._publish(Notice("The camera is back.")),
         }
         self._commands: dict[type, Callable[[Any], None]] = {
             Submit: lambda c: self.engine.submit(c.request),
             CancelTurn: lambda c: self.engine.cancel(c.turn_id),
             Play: lambda c: self.audio_out.play(c.chunk),
             Flush: lambda c: self._apply(self.audio_out.flush(c.turn_id)),  # at once: nothing of it plays after
-            Publish: lambda c: self._sink(c.event),
+            Publish: lambda c: self._publish(c.event),
             EndOfAudio: lambda c: self.audio_out.finish(c.turn_id),
             Record: lambda c: self.book.record(c.message),
             StartTool: lambda c: self._desk().start(c),
@@ -151,6 +176,8 @@ class Session:
         for request in models:
             self.engine.submit(request)
         self.post(_Open(self._choice))
+        if self.narration is not None and self.narration.settings.narrate_changes:
+            self.post(SetNarration(True))
         self._thread.start()
         self.hearing.start(self.post)
         self.audio_out.start(self.post)
@@ -172,20 +199,27 @@ class Session:
             self._thread.join(5)
         if self.tools is not None:
             self.tools.close()
+        if self.narration is not None:
+            self.narration.close()
         self.engine.stop()
 
     # ------------------------------------------------------------------------------------ session thread
     def _run(self) -> None:
+        busy = time.monotonic()
         while True:
             try:
                 item = self._inbox.get(timeout=IDLE_SAVE_S)
             except queue.Empty:
-                if self.loop.turn is None:
-                    self.book.save_cache()
-                continue
+                item = None
             if isinstance(item, _Stop):
                 self.book.save_cache()
                 return
+            if item is not None and not isinstance(item, (Tick, MicLevel)):
+                busy = time.monotonic()
+            elif self.loop.turn is None and time.monotonic() - busy >= IDLE_SAVE_S:
+                self.book.save_cache()  # idle: the KV snapshot (a no-op when nothing changed)
+            if item is None:
+                continue
             try:
                 self._dispatch(item)
             except Exception as exc:  # noqa: BLE001 - the loop must keep listening
@@ -193,6 +227,8 @@ class Session:
                 self._sink(ErrorEvent(f"Something went wrong: {exc}", detail=traceback.format_exc()))
 
     def _dispatch(self, item: Any) -> None:
+        if self.narration is not None:
+            self._narrator_sees(item)
         intent = self._intents.get(type(item))
         if intent is not None:
             intent(item)
@@ -257,7 +293,8 @@ class Session:
 
         workspace = intent.workspace or (str(self.tools.workspace.folder or "") if self.tools else "")
         try:
-            setup = self._modes.setup(intent.mode, workspace, self.loop.config)
+            setup = self._modes.setup(intent.mode, workspace, self.loop.config,
+                                      None if isinstance(self.frames, NoFrames) else self.frames)
         except SetupError as exc:
             self._sink(ErrorEvent(str(exc)))
             return
@@ -265,7 +302,11 @@ class Session:
             self._apply(Interrupt())
         if self.tools is not None:
             self.tools.close()
-        self.tools, self.mode = setup.desk, setup.mode
+        if self.narration is not None:
+            self.narration.close()
+        self.tools, self.mode, self.narration = setup.desk, setup.mode, setup.narration
+        if self.narration is not None and self.narration.settings.narrate_changes:
+            self.post(SetNarration(True))
         history = replace(self.loop.history, system=self.book.current.system or setup.system)
         self.loop = replace(self.loop, config=setup.config, history=history)
         self.frames_on = setup.frames_on
@@ -281,6 +322,51 @@ class Session:
             self._sink(Notice(f"The saved memory of this conversation could not be used ({event.reason}); "
                               "Hearth reads the conversation again on the next turn."))
         self._sink(event)
+
+    # ----------------------------------------------------------------------------------------------- narrator
+    def _publish(self, event: Any) -> None:
+        if self.narration is not None:
+            self.narration.execute(self.narration.published(event), self)
+            cue = self.narration.cue_for(event)
+            if cue is not None and self.audio_out.available:
+                self.audio_out.play(cue_chunk(cue))
+        self._sink(event)
+
+    def _narrator_sees(self, item: Any) -> None:
+        """What the narrator must know of the user: speaking, done speaking, typing."""
+        desk = self.narration
+        assert desk is not None
+        if isinstance(item, SpeechBegan):
+            desk.execute(desk.speech_began(), self)
+        elif isinstance(item, HeardSpeech):
+            desk.execute(desk.speech_ended(item.t_end), self)
+        elif isinstance(item, SendText):
+            desk.execute(desk.typed(), self)
+
+    def _on_narrator_input(self, item: Any) -> None:
+        if self.narration is not None:
+            self.narration.execute(self.narration.feed(item), self)
+
+    def _on_set_narration(self, intent: SetNarration) -> None:
+        if self.narration is None:
+            self._sink(ErrorEvent("Narration works in narrator mode with a camera: choose the narrator mode first."))
+            return
+        self.narration.execute(self.narration.switch(intent.on), self)
+        self._sink(NarrationChanged(self.narration.on))
+
+    def narrate(self, narration_id: int, text: str, frame: ImageInput) -> int | None:
+        self._apply(UserInput(text, (frame,), narration_id=narration_id))
+        turn = self.loop.turn
+        return turn.turn_id if turn is not None and turn.narration_id == narration_id else None
+
+    def stop_turn_of(self, narration_id: int, turns: dict[int, int]) -> None:
+        turn = self.loop.turn
+        if turn is not None and turns.get(turn.turn_id) == narration_id:
+            self._apply(Interrupt())
+
+    def play(self, chunk: AudioChunk) -> None:
+        if self.audio_out.available:
+            self.audio_out.play(chunk)
 
     def _on_hands_free(self, intent: SetHandsFree) -> None:
         self.loop = replace(self.loop, config=replace(self.loop.config, hands_free=intent.enabled))

@@ -35,6 +35,7 @@ class Turn:
     running_call: str | None = None  # id of the call being planned / proposed / run
     awaiting: ProposalReady | None = None  # a write/run call waiting for the user's yes
     step_clause: int = 0  # index of the first clause of the current step (what barge-in may keep)
+    narration_id: int | None = None  # this turn narrates a change the user did not ask about
 
     def mark(self, stage: Stage, t: float) -> "Turn":
         if any(m.stage is stage for m in self.marks):

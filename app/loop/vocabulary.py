@@ -14,6 +14,7 @@ from app.conversations.transcript import Transcript
 from app.engine.messages import AudioChunk, EngineRequest
 from app.loop.events import LoopState
 from app.loop.turn import Turn
+from app.narrator.prompts import Verbosity
 from app.tools.base import Proposal, ToolCall
 from models.base import ChatMessage, ImageInput, SamplingParams
 from models.tool_format import ParsedCall, ToolSpec
@@ -38,6 +39,7 @@ class LoopConfig:
     tools: tuple[ToolSpec, ...] = ()  # what the mode lets the model call (rendered by its chat template)
     max_tool_steps: int = 8  # tool round trips per user turn
     max_spoken_clauses: int = 0  # coding mode speaks a short summary, shows the rest (0 = speak everything)
+    narrator: Verbosity | None = None  # narrator mode: requests planned (read / describe / ...), safety caveats
 
 
 # ------------------------------------------------------------------------------------------------- inputs
@@ -72,6 +74,7 @@ class UserInput:
     frame: ImageInput | None = None  # the newest camera/screen frame, attached if the turn calls for it
     spoken_turn: int | None = None
     message_id: str = ""  # the front end's id for a typed message ("" = a new one)
+    narration_id: int | None = None  # a narration the session asked for (not the user's words; never interrupts)
 
 
 @dataclass(frozen=True)
