@@ -34,11 +34,22 @@ def cache_root() -> Path:
     return base / "hearth" / "real-models"
 
 
+def _pythons() -> list[str]:
+    """This interpreter, then every python3 on PATH (inside `uv run` the first is the venv's), then /usr/bin's."""
+    found = [sys.executable]
+    for d in os.environ.get("PATH", "").split(os.pathsep) + ["/usr/bin", "/usr/local/bin"]:
+        exe = Path(d or ".") / "python3"
+        # compared by path, not resolved: a venv's python links to the same binary as its base, without its pip
+        if exe.is_file() and os.access(exe, os.X_OK) and str(exe) not in found:
+            found.append(str(exe))
+    return found
+
+
 def _pip_commands() -> list[list[str]]:
-    """pip of this interpreter, then the system python3's, then pip run by uv (uv-made venvs ship no pip)."""
+    """A pip to download with: any interpreter's own (uv-made venvs have none), else pip run by uv."""
     cands: list[list[str]] = []
-    for python in (sys.executable, shutil.which("python3")):
-        if python and subprocess.run([python, "-m", "pip", "--version"], capture_output=True).returncode == 0:
+    for python in _pythons():
+        if subprocess.run([python, "-m", "pip", "--version"], capture_output=True).returncode == 0:
             cands.append([python, "-m", "pip"])
     if shutil.which("uv"):
         cands.append(["uv", "tool", "run", "pip"])
