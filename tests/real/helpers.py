@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 
 OPENBLAS = Path("/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3")  # Debian libopenblas0-pthread
-
-
-def folder_of(parts: SimpleNamespace, path: Path):
-    return parts.ModelFolder(path, json.loads((path / "config.json").read_text()))
 
 
 def espeak(text: str, tmp: Path) -> tuple[np.ndarray, int]:

@@ -24,7 +24,7 @@ TRANSCRIPT = re.compile(r"transcript \([\d.]+ s\): (.*)$")
 
 
 @pytest.fixture(scope="module")
-def voice_run(tmp_path_factory, real_lm_folder, real_whisper_folder):
+def voice_run(tmp_path_factory, real_lm_folder, real_whisper_folder, have_espeak):
     from audio.wav import read_wav, write_wav
 
     tmp = tmp_path_factory.mktemp("voice")
@@ -43,14 +43,14 @@ def voice_run(tmp_path_factory, real_lm_folder, real_whisper_folder):
     return {"done": done, "home": tmp / "home", "audio": audio, "rate": out_rate, "heard_back": " ".join(back)}
 
 
-def test_the_question_is_heard(voice_run, have_espeak):
+def test_the_question_is_heard(voice_run):
     said = [line for line in voice_run["done"].stdout.splitlines() if line.startswith("you: ")]
     assert len(said) == 1, voice_run["done"].stdout
     words = normalise(said[0][len("you: "):])
     assert {"capital", "france"} <= set(words), said
 
 
-def test_the_turn_timeline_has_every_stage_in_order(voice_run, have_espeak):
+def test_the_turn_timeline_has_every_stage_in_order(voice_run):
     records = [json.loads(line) for line in (voice_run["home"] / "data/logs/timeline.jsonl").read_text().splitlines()]
     assert len(records) == 1
     stages = records[0]["stages_ms"]
@@ -61,7 +61,7 @@ def test_the_turn_timeline_has_every_stage_in_order(voice_run, have_espeak):
     assert all(re.search(rf"^\s+{s}\s+\d+ ms", printed, re.M) for s in STAGES), printed
 
 
-def test_the_reply_is_speech_whisper_hears_as_the_written_words(voice_run, have_espeak):
+def test_the_reply_is_speech_whisper_hears_as_the_written_words(voice_run):
     audio, rate = voice_run["audio"], voice_run["rate"]
     assert len(audio) / rate > 0.5
     assert float(np.sqrt(np.mean(audio**2))) > 0.01  # not silence
