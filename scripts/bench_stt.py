@@ -91,9 +91,9 @@ class EnginePath:
     """Hearth's engine thread with the real Whisper loaded; ``call(language)`` transcribes one clip through it."""
 
     def __init__(self, folder: Path) -> None:
-        from app.events import ErrorEvent, LoadModel, ModelLoaded, Transcribe, TranscriptEvent
-        from app.runtime import make_engine
-        from app.settings import Settings
+        from app.engine.messages import ErrorEvent, LoadModel, ModelLoaded, Transcribe, TranscriptEvent
+        from app.engine.runtime import make_engine
+        from app.config.settings import Settings
         from models.base import Role
 
         self.events: queue.Queue[Any] = queue.Queue()

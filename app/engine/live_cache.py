@@ -50,7 +50,7 @@ class Snapshot:
     """Copies of the layers that cannot be trimmed, taken when the cache held ``length`` tokens."""
 
     length: int
-    states: dict[int, tuple[Any, Any]]  # layer index -> (state, meta_state)
+    states: dict[int, Any]  # layer index -> a copy of its state (mlx-lm caches: arrays and scalars)
     position: Any
 
 
@@ -62,6 +62,16 @@ def _copy_state(state: Any) -> Any:
     if isinstance(state, (list, tuple)):
         return type(state)(_copy_state(s) for s in state)
     return state
+
+
+def _arrays(state: Any) -> list[Any]:
+    import mlx.core as mx
+
+    if isinstance(state, mx.array):
+        return [state]
+    if isinstance(state, (list, tuple)):
+        return [a for s in state for a in _arrays(s)]
+    return []
 
 
 class LiveCache:
@@ -112,7 +122,7 @@ class LiveCache:
         drop = len(self.tokens) - snap.length
         for i, c in enumerate(self.layers):
             if i in snap.states:
-                c.state, c.meta_state = (_copy_state(snap.states[i][0]), snap.states[i][1])
+                c.state = _copy_state(snap.states[i])
             elif drop > 0:
                 c.trim(drop)
         self.tokens = self.tokens[:snap.length]
@@ -140,8 +150,8 @@ class LiveCache:
             return
         import mlx.core as mx
 
-        states = {i: (_copy_state(c.state), c.meta_state) for i, c in fixed.items()}
-        mx.eval([s for s, _ in states.values()])
+        states = {i: _copy_state(c.state) for i, c in fixed.items()}
+        mx.eval([a for state in states.values() for a in _arrays(state)])
         self.snapshot = Snapshot(len(self.tokens), states, self.position)
 
     def invalidate(self) -> None:

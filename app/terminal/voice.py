@@ -131,7 +131,8 @@ def voice_ports(opts: VoiceOptions, settings: Settings, err: TextIO) -> Ports:
         from app.ports.live import live_ports
 
         hearing, speaker = live_ports(settings, cfg, opts.push_to_talk, opts.out, err)
-    return Ports(hearing, speaker, open_eyes(opts.look, err))
+    look = "camera" if opts.mode == "narrator" and opts.look == "none" else opts.look  # the narrator needs eyes
+    return Ports(hearing, speaker, open_eyes(look, err))
 
 
 def build_voice_session(opts: VoiceOptions, settings: Settings, sink: Callable[[Any], None],

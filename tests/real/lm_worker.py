@@ -58,10 +58,10 @@ def _part(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 def engine_reply(folder: Path, compressed: bool, passage: str) -> dict[str, Any]:
     """One greedy reply through Hearth's engine (its own thread, loader, cache factory) and chat adapter."""
-    from app.engine import default_cache_factory
-    from app.events import ErrorEvent, Generate, GenerationDone, LoadModel, ModelLoaded
-    from app.runtime import make_engine
-    from app.settings import Settings
+    from app.engine.thread import default_cache_factory
+    from app.engine.messages import ErrorEvent, Generate, GenerationDone, LoadModel, ModelLoaded
+    from app.engine.runtime import make_engine
+    from app.config.settings import Settings
     from models.base import ChatMessage, ChatRequest, Role, SamplingParams, Speaker
 
     events: queue.Queue[Any] = queue.Queue()
@@ -129,8 +129,8 @@ def perplexity_of(model: Any, ids: list[int], cache: list[Any]) -> float:
 
 
 def perplexity(folder: Path) -> dict[str, Any]:
-    from app.runtime import compressed_cache_factory
-    from app.settings import Settings
+    from app.engine.runtime import compressed_cache_factory
+    from app.config.settings import Settings
     from models.base import ModelFolder
     from models.llm_mlx import MlxLmChat
 
@@ -151,10 +151,57 @@ def perplexity(folder: Path) -> dict[str, Any]:
     }
 
 
+def live_cache(folder: Path) -> dict[str, Any]:
+    """The live prompt cache on the real model: a first turn whose prompt outgrows the 512-token sliding window (so
+    the rotating layers cannot be trimmed and come back from the prompt snapshot), a reply cut by barge-in, then
+    the next turn; its logits against the same tokens fed on the same schedule into a new cache."""
+    import mlx.core as mx
+    import numpy as np
+
+    from app.config.settings import Settings
+    from app.engine.jobs import GenerationJob
+    from app.engine.live_cache import LiveCache
+    from app.engine.messages import GenerationDone
+    from app.engine.runtime import compressed_cache_factory
+    from models.base import PREFILL_CHUNK, ChatMessage, ChatRequest, ModelFolder, SamplingParams, Speaker
+    from models.llm_mlx import MlxLmChat
+
+    chat = MlxLmChat.load(ModelFolder(folder, json.loads((folder / "config.json").read_text())), "gemma3-270m")
+    text = (Path(sysconfig.get_paths()["stdlib"]) / PPL_FILE).read_text(encoding="utf-8")[:2600]
+    question = ChatMessage(Speaker.USER, "Summarise this code:\n" + text)
+
+    def logits(layers: list, tokens) -> np.ndarray:
+        return np.array(chat.model(mx.array(list(tokens))[None], cache=layers)[0, -1].astype(mx.float32))
+
+    out: dict[str, Any] = {}
+    for name, factory in (("plain", lambda m: m.make_prompt_cache()), ("compressed", compressed_cache_factory(Settings()))):
+        live = LiveCache(chat, factory)
+        job = GenerationJob(1, chat, ChatRequest((question,), SamplingParams(max_tokens=12)), live)
+        done = None
+        while done is None:
+            done = next((e for e in job.step() if isinstance(e, GenerationDone)), None)
+        first = len(job.prompt.tokens) - 1
+        heard = " ".join(done.text.split()[:3]) + "…"
+        prompt = chat.encode(ChatRequest((question, ChatMessage(Speaker.ASSISTANT, heard),
+                                          ChatMessage(Speaker.USER, "Stop. Thanks."))))
+        start = live.prepare(prompt)
+        rewound = logits(live.layers, prompt.tokens[start:])
+        ref = factory(chat)
+        for a in range(0, first, PREFILL_CHUNK):
+            logits(ref, job.prompt.tokens[a:min(first, a + PREFILL_CHUNK)])
+        for token in prompt.tokens[first:start]:
+            logits(ref, (token,))
+        fresh = logits(ref, prompt.tokens[start:])
+        out[name] = {"prompt_tokens": first + 1, "held": start, "snapshot": live.snapshot is not None,
+                     "max_abs_diff": float(np.abs(rewound - fresh).max()), "scale": float(np.abs(fresh).max()),
+                     "same_top1": int(rewound.argmax()) == int(fresh.argmax())}
+    return out
+
+
 def main(argv: list[str]) -> int:
     folder = Path(argv[1])
-    parts = argv[2:] or ["continuation", "perplexity"]
-    table = {"continuation": continuation, "perplexity": perplexity}
+    parts = argv[2:] or ["continuation", "perplexity", "live_cache"]
+    table = {"continuation": continuation, "perplexity": perplexity, "live_cache": live_cache}
     report = {name: _part(lambda name=name: table[name](folder)) for name in parts}
     print(json.dumps(report))
     return 0
