@@ -3,9 +3,13 @@
 Bubbles are keyed by ids, never matched by text:
 - a typed message by the ``message_id`` the GUI put in ``SendText`` (``UserSaid`` carries it back);
 - a spoken one by its transcription's turn id while it grows (partial → final), then by ``UserSaid``'s message id
-  (at most one transcription is in flight, so the final transcript awaiting ``UserSaid`` is that one);
+  (``UserSaid.stt_turn_id`` names the transcription it came from);
 - a reply by its turn id while it streams, then by the ``message_id`` of ``ReplyRecorded``;
-- saved messages (``ConversationOpened``) by their message ids.
+- saved messages (``ConversationOpened``) by their message ids; a saved tool step (``AssistantToolCalls``,
+  ``ToolReply``) as the assistant's words, a short "used tool(args)" line and the tool's output, folded.
+
+Tool steps of a live turn (app/gui/agent_feed.py) are blocks between bubbles: when a tool starts, the reply bubble
+streaming so far is closed, so what the model says after the tool comes in a new bubble below it.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.gui.bubble import Bubble, ShownMessage, Who
+from app.gui.tool_views import OutputBlock, call_text
 from app.loop.events import InputIgnored, ReplyRecorded, UserSaid
 from models.base import ChatMessage, ImageInput, Speaker
+from models.tool_format import AssistantToolCalls, ToolReply
 
 WELCOME = ("Hold the talk button (or Space) and speak, or type a message below.\n"
            "Everything stays on this computer.")
@@ -60,6 +66,7 @@ class ConversationView(QScrollArea):
         self._reply_turn: dict[int, Bubble] = {}  # conversation turn → the reply (streaming, then recorded)
         self._spoken: dict[int, Bubble] = {}  # transcription turn → the spoken bubble
         self._awaiting_spoken: Bubble | None = None  # a final transcript the session has not confirmed yet
+        self._blocks: list[QWidget] = []  # tool steps and saved tool output, between the bubbles
 
     # ------------------------------------------------------------------------------------------ reading
     def messages(self) -> list[ShownMessage]:
@@ -83,7 +90,10 @@ class ConversationView(QScrollArea):
         return self._spoken.get(stt_turn)
 
     # ------------------------------------------------------------------------------------------ history
-    def show_conversation(self, messages: tuple[ChatMessage, ...]) -> None:
+    def blocks(self) -> list[QWidget]:
+        return list(self._blocks)
+
+    def show_conversation(self, messages: tuple[object, ...]) -> None:
         """Replace what is shown by a saved conversation. Notes shown before the first one opened (start-up:
         no microphone, settings problems) stay; later ones belong to the conversation they were said in."""
         keep = [n.text() for n in self.notes()] if not self._opened_once else []
@@ -91,13 +101,52 @@ class ConversationView(QScrollArea):
         self.clear()
         for text in keep:
             self.add_note(text)
+        shows = {ChatMessage: self._show_chat, AssistantToolCalls: self._show_calls, ToolReply: self._show_reply}
         for m in messages:
-            who = WHO_OF.get(m.speaker)
-            if who is None:
-                continue
+            show = shows.get(type(m))
+            if show is not None:
+                show(m)
+
+    def _show_chat(self, m: ChatMessage) -> None:
+        who = WHO_OF.get(m.speaker)
+        if who is not None:
             bubble = self._new(who, None, m.message_id)
             bubble.add_images(m.images)
             bubble.set_text(m.text)
+
+    def _show_calls(self, m: AssistantToolCalls) -> None:
+        if m.text.strip():
+            self._new(Who.ASSISTANT, None, m.message_id).set_text(m.text)
+        for call in m.calls:
+            line = QLabel(f"used {call_text(call.name, call.arguments)}", objectName="hint", wordWrap=True)
+            line.setAccessibleName(f"Hearth used the tool {call.name}")
+            self.add_block(line)
+
+    def _show_reply(self, m: ToolReply) -> None:
+        self.add_block(OutputBlock(f"{m.name or 'tool'} output", m.content, collapsed=True))
+
+    def add_block(self, widget: QWidget) -> QWidget:
+        """A tool step (or saved tool output) below the last message, as wide as a reply may be."""
+        self.welcome.hide()
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(widget, 1)
+        row.addStretch(0)
+        widget.setMaximumWidth(self._bubble_width())
+        self.column.addLayout(row)
+        self._blocks.append(widget)
+        return widget
+
+    def close_reply(self, turn_id: int) -> None:
+        """A tool starts: the reply streamed so far is finished (removed when it said nothing); what the model
+        says next comes in a new bubble under the tool's step."""
+        bubble = self._reply_turn.pop(turn_id, None)
+        if bubble is None:
+            return
+        if not bubble.text.strip():
+            self._remove(bubble)
+        else:
+            bubble.set_status("")
 
     # ------------------------------------------------------------------------------------------ user side
     def add_pending_user(self, message_id: str, text: str, images: tuple[ImageInput, ...] = ()) -> None:
@@ -123,6 +172,10 @@ class ConversationView(QScrollArea):
     def user_said(self, e: UserSaid) -> None:
         """A user turn entered the history: confirm its typed or spoken bubble, or show a new one."""
         bubble = self._by_id.get(e.message_id) if e.message_id else None
+        if bubble is None and e.stt_turn_id is not None:
+            bubble = self._spoken.get(e.stt_turn_id)
+            if bubble is self._awaiting_spoken:
+                self._awaiting_spoken = None
         if bubble is None and self._awaiting_spoken is not None:
             bubble, self._awaiting_spoken = self._awaiting_spoken, None
         if bubble is None:
@@ -281,6 +334,10 @@ class ConversationView(QScrollArea):
         width = self._bubble_width()
         for bubble in self._order:
             bubble.fit(width)
+        for block in self._blocks:
+            block.setMaximumWidth(width)
+            if hasattr(block, "refit"):
+                block.refit()
 
     def _track(self, value: int) -> None:
         bar = self.verticalScrollBar()

@@ -33,6 +33,13 @@ def wire_events(w: "MainWindow", bridge: "Bridge") -> None:
         se.Notice: lambda e: conv.add_note(e.message),
         se.MemoryStats: w.memory.show_stats,
         ev.ModelLoaded: w.picker.model_loaded,
+        ev.ModelLoadFailed: w.picker.load_failed,
+        se.ToolStarted: w.agent.tool_started,
+        se.ApprovalRequested: w.agent.approval_requested,
+        se.ApprovalGiven: w.agent.approval_given,
+        se.ToolFinished: w.agent.tool_finished,
+        se.ModeChanged: w.mode_changed,
+        se.NarrationChanged: w.narration_changed,
         ev.ErrorEvent: lambda e: on_error(w, e),
         se.ConversationOpened: lambda e: on_opened(w, e),
         se.ConversationList: w.conversations.show_list,
@@ -44,6 +51,7 @@ def wire_events(w: "MainWindow", bridge: "Bridge") -> None:
 
 def on_opened(w: "MainWindow", e: se.ConversationOpened) -> None:
     """Another conversation (or the last one, at start): show its saved messages, refresh the list."""
+    w.agent.reset()
     w.conversation.show_conversation(e.messages)
     w.conversations.opened(e)
     w.send_intent(se.ListConversations())
@@ -66,5 +74,6 @@ def on_error(w: "MainWindow", e: ev.ErrorEvent) -> None:
         if text is not None:
             w.compose.restore(text)
             return
-    w.picker.load_error(e.message)
+    w.picker.load_error(e.message) or w.mode.mode_failed(e.message)
     w.banner.show_message(e.message)
+    w.announcer.say(f"Problem: {e.message}", True)

@@ -38,7 +38,7 @@ def harness(qtbot) -> Harness:
     session = FakeSession(bridge.post)
     saved: list[Settings] = []
     store = FakeStore(present=set(INSTALLED))
-    window = MainWindow(session, bridge, Settings(), save_settings=saved.append, store=store)
+    window = MainWindow(session, bridge, Settings(), save_settings=lambda new, base: saved.append(new), store=store)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

@@ -171,10 +171,12 @@ def test_continue_without_is_remembered(qtbot):
 
     saved = []
     QTimer.singleShot(0, dismiss)
-    missing, settings = first_run(FakeStore(present={"kokoro"}), Settings(), saved.append)
+    save = lambda new, base: saved.append((new, base))  # noqa: E731
+    missing, settings = first_run(FakeStore(present={"kokoro"}), Settings(), save)
     assert len(opened) == 1 and missing == ["qwen3.5-4b", "whisper-turbo"]
+    assert settings.ui.first_run_done and saved == [(settings, Settings())]  # in settings, not a marker file
     QTimer.singleShot(0, lambda: opened.append(QApplication.activeModalWidget()))
-    missing, _ = first_run(FakeStore(present={"kokoro"}), settings, saved.append)  # the next launch
+    missing, _ = first_run(FakeStore(present={"kokoro"}), settings, save)  # the next launch
     qtbot.wait(20)
     assert opened[1:] == [None] and missing == ["qwen3.5-4b", "whisper-turbo"]
 
