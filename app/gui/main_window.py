@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
         for panel in (self.compose, self.talk, self.picker, self.conversations, self.agent, self.mode):
             panel.intent.connect(self.send_intent)
         self.talk.state.say = self.announcer.say
+        self.agent.waiting_changed.connect(self.talk.state.set_waiting)
         self.talk.show_narration(self.settings.narrator.narrate_changes)
         self.talk.narrate.toggled.connect(self._narration_toggled)
         self.compose.sent.connect(self._sent)

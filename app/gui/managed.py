@@ -19,6 +19,7 @@ SETTING_NAMES = {"models.offline": "Offline mode", "eyes.camera": "Camera", "eye
 class ManagedView:
     managed: bool
     explanation: str  # "Managed by your organization (…)." or why it runs locked down
+    source: str  # where the policy came from ("policy file: /etc/hearth/policy.toml")
     broken: bool  # the policy file is broken: Hearth runs locked down
     locked: tuple[LockedSetting, ...]
     restrictions: tuple[str, ...]  # "Camera: off", "Modes: assistant, coding", …
@@ -33,7 +34,8 @@ def managed_view(settings: Settings) -> ManagedView:
     ctx = current()
     locked = effective_settings(settings)[1]
     lines = tuple(f"{line.key.capitalize()}: {line.value}" for line in describe_policy(ctx.policy) if line.restricted)
-    return ManagedView(ctx.loaded.managed, ctx.loaded.explain(), ctx.loaded.fail_closed, locked, lines,
+    return ManagedView(ctx.loaded.managed, ctx.loaded.explain(), ctx.loaded.source.describe(), ctx.loaded.fail_closed,
+                       locked, lines,
                        ctx.policy.frame_source_allowed("camera"), ctx.policy.frame_source_allowed("screen"))
 
 
@@ -81,10 +83,12 @@ class ManagedPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        self.explanation = QLabel(view.explanation, wordWrap=True)
+        text = view.explanation if view.broken else f"Set by the {view.source}."
+        self.explanation = QLabel(text, wordWrap=True)
         layout.addWidget(self.explanation)
-        items = [f"🔒 {locked_text(item)}" for item in view.locked] + [f"• {line}" for line in view.restrictions]
+        items = [f"Locked: {locked_text(item)}" for item in view.locked] + [f"• {line}" for line in view.restrictions]
         self.lines = [QLabel(text, objectName="hint", wordWrap=True) for text in items]
         for label in self.lines:
             layout.addWidget(label)
         self.setAccessibleDescription(" ".join([view.explanation] + items))
+        self.setToolTip(view.explanation)

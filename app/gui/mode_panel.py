@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.gui.talk_panel import announce
@@ -57,6 +57,7 @@ class ModePanel(QWidget):
         self.combo.setAccessibleName("Mode")
         for o in self.options.values():
             self.combo.addItem(o.title, o.name)
+            self.combo.setItemData(self.combo.count() - 1, o.title, Qt.ItemDataRole.ToolTipRole)
         self.combo.activated.connect(lambda _i: self.choose(str(self.combo.currentData())))
         self.folder_label = QLabel(objectName="hint", wordWrap=True)
         self.folder_label.setAccessibleName("Workspace folder")
@@ -66,17 +67,18 @@ class ModePanel(QWidget):
         self.status = QLabel(objectName="hint", wordWrap=True)
         self.status.setAccessibleName("Mode status")
         folder_row = QHBoxLayout()
-        folder_row.addWidget(self.folder_label, 1)
+        folder_row.addStretch(1)
         folder_row.addWidget(self.folder_button)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Mode", self.combo)
-        self.folder_row = folder_row
+        form.addRow(self.folder_label)
         form.addRow(folder_row)
         form.addRow(self.status)
+        self.status.hide()
         if not self.options:
             self.combo.setEnabled(False)
-            self.status.setText("Your organization's policy allows no mode here.")
+            self._set_status("Your organization's policy allows no mode here.")
         self._show()
 
     def needs_workspace(self, name: str) -> bool:
@@ -146,13 +148,14 @@ class ModePanel(QWidget):
         if index >= 0:
             self.combo.setCurrentIndex(index)
         needs = self.needs_workspace(str(self.combo.currentData() or self.current))
-        any_needs = any(o.needs_workspace for o in self.options.values())
-        self.folder_label.setVisible(any_needs)
-        self.folder_button.setVisible(any_needs)
+        self.folder_label.setVisible(needs)  # only modes that work on a folder show it
+        self.folder_button.setVisible(needs)
+        self.combo.setToolTip(self.combo.currentText())
         self.folder_label.setText(f"Folder: {short_path(self.folder)}" if self.folder
                                   else "Folder: none chosen" + (" (needed)" if needs else ""))
         self.folder_label.setToolTip(self.folder)
 
     def _set_status(self, text: str) -> None:
         self.status.setText(text)
+        self.status.setVisible(bool(text))
         announce(self.status, text)

@@ -33,13 +33,16 @@ class ChatStatus(enum.Enum):
     MISSING = "missing"
 
 
+WAITING = ("Waiting for your approval", "#c98a12")
 CHAT_TEXT = {ChatStatus.LOADING: ("Loading the model…", "#c98a12"), ChatStatus.MISSING: ("No chat model", "#c0392b")}
 
 
-def resting_text(state: LoopState, chat: ChatStatus, can_hear: bool) -> tuple[str, str]:
+def resting_text(state: LoopState, chat: ChatStatus, can_hear: bool, waiting: bool = False) -> tuple[str, str]:
     """What the state pill says: the loop's phase, except at rest, where it says what can really happen now."""
     if state not in (LoopState.IDLE, LoopState.LISTENING):
         return STATE_TEXT[state]
+    if waiting:
+        return WAITING
     if chat is not ChatStatus.READY:
         return CHAT_TEXT[chat]
     if not can_hear:
@@ -59,7 +62,7 @@ class StateIndicator(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = LoopState.IDLE
-        self.chat, self.can_hear = ChatStatus.LOADING, True
+        self.chat, self.can_hear, self.waiting = ChatStatus.LOADING, True, False
         self.say: Callable[[str, bool], None] | None = None  # the window's announcer
         self.label = QLabel()
         self.label.setObjectName("sectionTitle")
@@ -83,16 +86,21 @@ class StateIndicator(QWidget):
         self.can_hear = can_hear
         self._render()
 
+    def set_waiting(self, waiting: bool) -> None:
+        """A proposed change waits for the user's yes or no."""
+        self.waiting = waiting
+        self._render()
+
     @property
     def color(self) -> str:
-        return resting_text(self.state, self.chat, self.can_hear)[1]
+        return resting_text(self.state, self.chat, self.can_hear, self.waiting)[1]
 
     def _render(self) -> None:
-        text, _ = resting_text(self.state, self.chat, self.can_hear)
+        text, _ = resting_text(self.state, self.chat, self.can_hear, self.waiting)
         if text == self.label.text():
             return
         self.label.setText(text)
-        phase = text in {t for t, _ in STATE_TEXT.values()}
+        phase = text in {t for t, _ in STATE_TEXT.values()} or text == WAITING[0]
         words = f"Hearth is {text.lower()}" if phase else f"Hearth: {text}"
         announce(self, words)
         if self.say is not None:

@@ -83,6 +83,9 @@ def stylesheet(c: Colors, high_contrast: bool) -> str:
     QFrame#banner {{ background: {c.error_bg.name()}; border-radius: 8px; }}
     QFrame#banner QLabel {{ color: {c.error_text.name()}; }}
     QPushButton#pushToTalk {{ font-weight: 600; padding: 10px 22px; }}
+    QFrame#toolStep {{ border: none; border-left: {width + 2}px solid {c.muted.name()}; }}
+    QFrame#approval {{ border: {width + 1}px solid {c.accent.name()}; border-radius: 8px; }}
+    QLabel#toolError {{ color: {c.accent.name() if high_contrast else c.error_text.name()}; }}
     QPushButton#pushToTalk:pressed, QPushButton#pushToTalk:checked {{ background: {c.accent.name()};
         color: {"#000000" if high_contrast else "#ffffff"}; }}
     """

@@ -55,7 +55,7 @@ class OutputBlock(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title, self.text = title, text
-        self.lines = text.count("\n") + 1 if text else 0
+        self.lines = text.rstrip("\n").count("\n") + 1 if text else 0
         self.toggle = QToolButton()
         self.toggle.setObjectName("outputToggle")
         self.toggle.setCheckable(True)
@@ -183,6 +183,7 @@ class ApprovalPanel(QFrame):
         for button in (self.approve, self.reject):
             button.setEnabled(False)
         self.setAccessibleDescription(text)
+        self.detail.set_expanded(False)  # answered: the diff folds (it stays one key press away)
         return text
 
 
