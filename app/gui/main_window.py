@@ -218,6 +218,7 @@ class MainWindow(QMainWindow):
 
     def narration_changed(self, e: se.NarrationChanged) -> None:
         self.talk.show_narration(e.on)
+        self.narrate_action.setChecked(e.on)
         if getattr(self, "_narration_said", None) != e.on:
             self.announcer.say(f"Narration {'on' if e.on else 'off'}.", False)
         self._narration_said = e.on

@@ -46,7 +46,8 @@ def build_menus(w: "MainWindow") -> None:
     w.narrate_action = action(w, talk, "&Narrate changes", None, None, "Ctrl+Shift+N")
     w.narrate_action.setCheckable(True)
     w.narrate_action.setEnabled(False)
-    w.narrate_action.triggered.connect(w.talk.narrate.setChecked)
+    w.narrate_action.setChecked(w.talk.narrate.isChecked())
+    w.narrate_action.triggered.connect(lambda _checked: w.talk.narrate.toggle())  # the toggle is the state
     w.talk.narrate.toggled.connect(w.narrate_action.setChecked)
     view = w.menuBar().addMenu("&View")
     w.large_action = action(w, view, "&Large text", None, None, "Ctrl++")
