@@ -10,22 +10,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QAbstractSlider,
-    QAbstractSpinBox,
     QApplication,
     QComboBox,
     QFrame,
     QGroupBox,
-    QLineEdit,
     QMainWindow,
-    QPlainTextEdit,
     QScrollArea,
     QSplitter,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -48,6 +41,7 @@ from app.gui.model_picker import ModelChoice, ModelPicker, model_choices
 from app.gui.preview_panel import PreviewPanel, SharedFrame
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.talk_panel import ChatStatus, TalkBar
+from app.gui.space_to_talk import SpaceToTalk
 from app.gui.theme import apply_theme
 from app.gui.wiring import wire_events
 from app.config.saving import SaveFailed
@@ -56,9 +50,6 @@ from models.base import ModelError, Role
 
 Saver = Callable[[Settings, Settings], object]  # (new, base) -> Saved | SaveFailed (app/config/saving.py)
 NARRATOR = "narrator"
-
-TYPING_WIDGETS = (QLineEdit, QTextEdit, QPlainTextEdit, QComboBox, QAbstractSpinBox, QAbstractSlider,
-                  QAbstractItemView, QAbstractButton)
 
 
 def _group(title: str, body: QWidget) -> QGroupBox:
@@ -99,7 +90,8 @@ class MainWindow(QMainWindow):
         self._readiness(settings, missing)
         self._policy()
         self._show_mode(settings.conversation.mode)
-        QApplication.instance().installEventFilter(self)
+        self.space = SpaceToTalk(self, self.talk)
+        QApplication.instance().installEventFilter(self.space)
         self.resize(1180, 860)
         self.send_intent(se.ListConversations())
 
@@ -327,31 +319,6 @@ class MainWindow(QMainWindow):
                                        "Hearth starts.")
 
     # ----------------------------------------------------------------------------------------------- keys
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        """Hold Space (when the focus does not need it) or Ctrl+Space anywhere in this window to talk."""
-        kind = event.type()
-        if kind not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) or event.key() != Qt.Key.Key_Space:
-            return False
-        if not isinstance(obj, QWidget) or obj.window() is not self:
-            return False
-        if event.isAutoRepeat():
-            return self.talk.talking
-        if kind == QEvent.Type.KeyPress:
-            if not self._space_talks(obj, event):
-                return False
-            self.talk.set_talking(True)
-            return True
-        if self.talk.talking:
-            self.talk.set_talking(False)
-            return True
-        return False
-
-    def _space_talks(self, focus: QWidget, event: QEvent) -> bool:
-        """Space talks unless the focus needs it (typing, buttons, lists); Ctrl+Space always talks."""
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            return True
-        return focus is self.talk.talk or not isinstance(focus, TYPING_WIDGETS)
-
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         """Losing focus while Space is held would never deliver the key release: end the utterance now."""
         super().changeEvent(event)
@@ -363,7 +330,7 @@ class MainWindow(QMainWindow):
         self._fit_sidebar()
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        QApplication.instance().removeEventFilter(self)
+        QApplication.instance().removeEventFilter(self.space)
         self.preview.stop_live()
         self.session.stop()
         self.bridge.clear()
