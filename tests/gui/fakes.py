@@ -193,10 +193,11 @@ class FakeSession:
         self.sink(ToolFinished(turn, result))
         self.stream_reply(turn)
 
-    def _user(self, turn: int, text: str, images: tuple = (), message_id: str = "") -> None:
+    def _user(self, turn: int, text: str, images: tuple = (), message_id: str = "",
+              stt_turn: int | None = None) -> None:
         message_id = message_id or new_message_id()
         self.book.record(ChatMessage(Speaker.USER, text, images, message_id))
-        self.sink(UserSaid(turn, text, images, message_id))
+        self.sink(UserSaid(turn, text, images, message_id, stt_turn_id=stt_turn))
 
     def _spoken_turn(self) -> None:
         turn, stt_turn = self.turn, 1000 + self.turn  # like the real loop: transcription has its own turn ids
@@ -205,7 +206,7 @@ class FakeSession:
         for n in range(1, len(words)):
             self.sink(TranscriptEvent(stt_turn, " ".join(words[:n]), partial=True, audio_seconds=0.3 * n))
         self.sink(TranscriptEvent(stt_turn, self.spoken, partial=False, audio_seconds=1.5))
-        self._user(turn, self.spoken)
+        self._user(turn, self.spoken, stt_turn=stt_turn)
         self.stream_reply(turn)
 
     def stream_reply(self, turn: int) -> None:

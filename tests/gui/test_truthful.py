@@ -207,3 +207,19 @@ def test_every_failure_is_reported_not_only_the_last(qtbot):
     assert "qwen3.5-4b: can't reach the hub" in status and "whisper-turbo: disk full" in status
     assert "2 models could not be installed" in status and dialog.isVisible()
     assert not dialog.cancel_button.isVisible()
+
+
+def test_a_failed_load_named_by_the_engine_marks_that_model_only(qtbot):
+    from app.engine.messages import ModelLoadFailed
+
+    session = FakeSession(lambda e: None)
+    w = window(qtbot, session)
+    # three loads pending (brain, hearing, voice): a message naming none of them could not be attributed by guessing
+    message = "The model folder is damaged (config.json missing)."
+    w.bridge.post(ModelLoadFailed(Role.VLM, "qwen3.5-4b", message))
+    w.bridge.post(ErrorEvent(message))
+    qtbot.waitUntil(lambda: w.talk.state.label.text() == "No chat model")
+    assert "qwen3.5-4b could not be loaded" in w.picker.status.text()
+    assert w.picker.status.text() == "qwen3.5-4b could not be loaded (see the message above)."
+    assert w.picker._pending == {Role.STT: "whisper-turbo", Role.TTS: "kokoro"}  # still loading
+    assert w.banner.current == message
