@@ -103,7 +103,9 @@ HIGH_CONTRAST_EXTRA = """
     QCheckBox::indicator:checked { image: url(%(check)s); }
     QCheckBox::indicator:disabled { border: 2px solid #a0a0a0; }
     QPushButton:disabled { border: 2px dashed #a0a0a0; }
-    QListWidget { border: 2px solid #ffffff; }
+    QListWidget, QPlainTextEdit { border: 2px solid #ffffff; }
+    QPlainTextEdit:focus, QToolButton:focus { border: 3px solid #ffd400; }
+    QToolButton#outputToggle { border: 2px solid #ffffff; border-radius: 4px; padding: 2px 6px; }
     QFrame#banner QPushButton { color: #000000; border: 2px solid #000000; background: #ffd400; }
     QSlider::groove:horizontal { height: 4px; background: #ffffff; border-radius: 2px; }
     QSlider::handle:horizontal { background: #ffd400; border: 2px solid #ffffff; width: 16px; margin: -8px 0;

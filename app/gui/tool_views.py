@@ -62,7 +62,7 @@ class OutputBlock(QWidget):
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.toggle.toggled.connect(self.set_expanded)
-        self.body = QPlainTextEdit(text)
+        self.body = QPlainTextEdit(text.rstrip("\n"))  # a final newline would be an empty last line
         self.body.setObjectName("monospace")
         self.body.setReadOnly(True)
         self.body.setTabChangesFocus(True)

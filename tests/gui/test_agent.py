@@ -159,3 +159,16 @@ def test_typed_turns_without_tools_are_unchanged(harness, qtbot):
     w.send_intent(SendText("hi", message_id="x1"))
     qtbot.waitUntil(lambda: len(w.conversation.messages()) == 2)
     assert w.conversation.blocks() == []
+
+
+def test_tab_goes_from_the_diff_to_approve_then_reject(harness, qtbot):
+    w = harness.window
+    w.activateWindow()
+    panel = start_agent_turn(harness, qtbot)
+    qtbot.waitUntil(lambda: w.focusWidget() is panel.detail.body)
+    qtbot.keyClick(panel.detail.body, Qt.Key.Key_Tab)
+    assert w.focusWidget() is panel.approve
+    qtbot.keyClick(panel.approve, Qt.Key.Key_Tab)
+    assert w.focusWidget() is panel.reject
+    qtbot.keyClick(panel.reject, Qt.Key.Key_Space)  # Space presses the focused button (it does not talk)
+    assert harness.intents(ApprovalAnswer) == [ApprovalAnswer(EDIT.call_id, False, "button")]
