@@ -24,11 +24,12 @@ class AgentFeed(QObject):
         super().__init__(parent)
         self.view, self._say = view, say
         self.steps: dict[str, ToolStep] = {}
+        self.turn_of: dict[str, int] = {}  # call id → its turn
 
     def reset(self) -> None:
         """Another conversation is shown: its widgets are gone."""
         had = self.pending() is not None
-        self.steps = {}
+        self.steps, self.turn_of = {}, {}
         if had:
             self.waiting_changed.emit(False)
 
@@ -37,6 +38,7 @@ class AgentFeed(QObject):
         if step is None:
             self.view.close_reply(turn_id)
             step = self.steps[call.call_id] = ToolStep(call, notice)
+            self.turn_of[call.call_id] = turn_id
             self.view.add_block(step)
         return step
 
@@ -70,6 +72,18 @@ class AgentFeed(QObject):
             step.approval.set_outcome(False, "cancelled")
             self.waiting_changed.emit(self.pending() is not None)
         self._say(step.finish(e.result), not e.result.ok)
+
+    def turn_stopped(self, turn_id: int) -> None:
+        """The turn was interrupted (barge-in, Stop, an error): its unfinished steps say so (a cancelled tool
+        reports no result)."""
+        stopped = [s for cid, s in self.steps.items() if self.turn_of.get(cid) == turn_id and s.result is None]
+        for step in stopped:
+            if step.approval is not None and step.approval.outcome is None:
+                step.approval.set_outcome(False, "cancelled")
+            step.stop()
+        if stopped:
+            self.waiting_changed.emit(self.pending() is not None)
+            self._say("Stopped: " + ", ".join(s.notice.rstrip("…. ") for s in stopped) + ".", False)
 
     # ------------------------------------------------------------------------------------------------ answers
     def pending(self) -> ApprovalPanel | None:

@@ -249,12 +249,17 @@ class ConversationView(QScrollArea):
     def reply_recorded(self, e: ReplyRecorded) -> None:
         """The reply as the history keeps it (whole, or the heard part) under its message id."""
         bubble = self._reply_for(e.turn_id)
+        if not e.text.strip() and not bubble.text.strip():  # nothing said after the last tool step
+            self._remove(bubble)
+            return
         bubble.message_id = e.message_id
         self._by_id[e.message_id] = bubble
         if e.text != bubble.text:
             bubble.set_text(e.text)
 
     def reply_cut(self, turn_id: int, heard: str) -> None:
+        if turn_id not in self._reply_turn and not heard.strip():
+            return  # cut during a tool step: nothing of a reply to show (the step says it stopped)
         bubble = self._reply_for(turn_id)
         bubble.set_text(heard)
         bubble.set_status("interrupted")

@@ -176,8 +176,9 @@ class ApprovalPanel(QFrame):
     def set_outcome(self, approved: bool, said: str) -> str:
         """The answer arrived (button or voice): buttons off, the outcome in words; returns the words."""
         self.outcome = approved
-        how = "" if said in ("button", "") else f" (you said “{said}”)"
-        text = (f"✓ Approved{how}." if approved else f"✗ Rejected{how}: nothing was changed.")
+        how = "" if said in ("button", "", "cancelled") else f" (you said “{said}”)"
+        text = (f"✓ Approved{how}." if approved else "✗ Cancelled: nothing was changed." if said == "cancelled"
+                else f"✗ Rejected{how}: nothing was changed.")
         self.result.setText(text)
         self.result.show()
         for button in (self.approve, self.reject):
@@ -232,6 +233,11 @@ class ToolStep(QFrame):
         said = f"{base}: {status}" + (f". {result.error}" if not result.ok and result.error else "")
         self.setAccessibleName(said)
         return said
+
+    def stop(self) -> None:
+        """Interrupted before it finished: nothing more will come for it."""
+        self.header.setText(f"{self.notice.rstrip('…. ')} — stopped")
+        self.setAccessibleName(self.header.text())
 
     def refit(self) -> None:
         self.what.setFont(mono_font())

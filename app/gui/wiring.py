@@ -27,8 +27,8 @@ def wire_events(w: "MainWindow", bridge: "Bridge") -> None:
         ev.GenerationDone: lambda e: (conv.reply_done(e.turn_id, e.text, f"{e.stats.tokens_per_second:.0f} tok/s"),
                                       w.memory.show_generation(e.stats)),
         se.ReplyRecorded: lambda e: (conv.reply_recorded(e), w.send_intent(se.ListConversations())),
-        se.ReplyHeard: lambda e: conv.reply_cut(e.turn_id, e.heard_text),
-        ev.Cancelled: lambda e: conv.reply_stopped(e.turn_id),
+        se.ReplyHeard: lambda e: (conv.reply_cut(e.turn_id, e.heard_text), w.agent.turn_stopped(e.turn_id)),
+        ev.Cancelled: lambda e: (conv.reply_stopped(e.turn_id), w.agent.turn_stopped(e.turn_id)),
         se.TurnTimeline: w.chart.add,
         se.Notice: lambda e: conv.add_note(e.message),
         se.MemoryStats: w.memory.show_stats,
@@ -70,6 +70,7 @@ def on_error(w: "MainWindow", e: ev.ErrorEvent) -> None:
     """A turn's error is shown in the conversation where its answer would be (the typed text comes back into
     the box); other errors are a banner with the fix (and, for a model that did not load, its status)."""
     if e.turn_id:
+        w.agent.turn_stopped(e.turn_id)
         text = w.conversation.turn_failed(e.turn_id, explain(w, e))
         if text is not None:
             w.compose.restore(text)

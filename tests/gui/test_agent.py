@@ -172,3 +172,19 @@ def test_tab_goes_from_the_diff_to_approve_then_reject(harness, qtbot):
     assert w.focusWidget() is panel.reject
     qtbot.keyClick(panel.reject, Qt.Key.Key_Space)  # Space presses the focused button (it does not talk)
     assert harness.intents(ApprovalAnswer) == [ApprovalAnswer(EDIT.call_id, False, "button")]
+
+
+def test_barge_in_during_an_approval_stops_the_step(harness, qtbot):
+    from app.loop.events import ReplyHeard
+
+    w = harness.window
+    panel = start_agent_turn(harness, qtbot)
+    turn = w.agent.turn_of[EDIT.call_id]
+    harness.bridge.post(ReplyHeard(turn, ""))  # the user spoke over it: the tool is cancelled, no result comes
+    qtbot.waitUntil(lambda: panel.outcome is False)
+    assert panel.result.text() == "✗ Cancelled: nothing was changed." and not panel.approve.isEnabled()
+    assert steps(w)[1].header.text() == "Editing main.py — stopped"
+    assert steps(w)[0].header.text() == "Reading main.py — done"  # finished steps stay as they were
+    assert w.agent.pending() is None and not w.approve_action.isEnabled()
+    assert "Stopped: Editing main.py." in w.announcer.history
+    assert [m.text for m in w.conversation.messages() if m.who is Who.ASSISTANT] == ["Let me look."]
