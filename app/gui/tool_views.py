@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QPalette, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -48,11 +48,42 @@ def call_text(name: str, arguments: Mapping[str, object], limit: int = 48) -> st
     return f"{name}({', '.join(f'{k}={short(v)}' for k, v in arguments.items())})"
 
 
+def diff_colors(palette: QPalette) -> dict[str, QColor]:
+    """Added / removed / hunk line colours readable on this palette (the +/- signs carry the meaning too)."""
+    if palette.color(QPalette.ColorRole.Highlight) == QColor("#ffd400"):  # high contrast
+        return {"+": QColor("#ffd400"), "-": QColor("#ff9e9e"), "@": QColor("#9ecbff")}
+    dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
+    return {"+": QColor("#7ee787" if dark else "#116329"), "-": QColor("#ff7b72" if dark else "#a40e26"),
+            "@": QColor("#79c0ff" if dark else "#0550ae")}
+
+
+class DiffHighlighter(QSyntaxHighlighter):
+    def __init__(self, document, palette: QPalette) -> None:
+        super().__init__(document)
+        self.formats: dict[str, QTextCharFormat] = {}
+        self.use(palette)
+
+    def use(self, palette: QPalette) -> None:
+        """Colours for this palette (after a switch to or from high contrast)."""
+        for sign, color in diff_colors(palette).items():
+            fmt = QTextCharFormat()
+            fmt.setForeground(color)
+            self.formats[sign] = fmt
+        self.rehighlight()
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+        if text.startswith(("+++", "---")):
+            return
+        fmt = self.formats.get(text[:1])
+        if fmt is not None:
+            self.setFormat(0, len(text), fmt)
+
+
 class OutputBlock(QWidget):
     """A titled monospace text that folds: a toggle button (Space/Enter) shows or hides it; long ones start folded."""
 
     def __init__(self, title: str, text: str, collapsed: bool | None = None, wrap: bool = False,
-                 parent: QWidget | None = None) -> None:
+                 diff: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title, self.text = title, text
         self.lines = text.rstrip("\n").count("\n") + 1 if text else 0
@@ -71,6 +102,7 @@ class OutputBlock(QWidget):
         self.body.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth if wrap
                                   else QPlainTextEdit.LineWrapMode.NoWrap)
         self.body.setAccessibleName(title)
+        self.highlighter = DiffHighlighter(self.body.document(), QApplication.palette()) if diff else None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -97,6 +129,8 @@ class OutputBlock(QWidget):
         """Monospace at the current text size, as tall as the text up to ``MAX_SHOWN_LINES`` lines."""
         font = mono_font()
         self.body.setFont(font)
+        if self.highlighter is not None:
+            self.highlighter.use(QApplication.palette())
         shown = max(1, min(self.lines, MAX_SHOWN_LINES))
         frame = 2 * self.body.frameWidth() + 2 * int(self.body.document().documentMargin()) + 6
         scroll = 0 if self.body.lineWrapMode() != QPlainTextEdit.LineWrapMode.NoWrap else \
@@ -106,7 +140,8 @@ class OutputBlock(QWidget):
 
 def display_block(display: ToolDisplay, collapsed: bool | None = None) -> OutputBlock:
     title = display.title or KIND_TEXT[display.kind]
-    return OutputBlock(title, display.text, collapsed, wrap=display.kind is DisplayKind.TEXT)
+    return OutputBlock(title, display.text, collapsed, wrap=display.kind is DisplayKind.TEXT,
+                       diff=display.kind is DisplayKind.DIFF)
 
 
 class ApprovalPanel(QFrame):
@@ -127,7 +162,7 @@ class ApprovalPanel(QFrame):
         self.paths = QLabel("Files: " + ", ".join(proposal.paths), objectName="hint", wordWrap=True)
         self.paths.setVisible(bool(proposal.paths))
         title = "Command" if proposal.kind is ProposalKind.COMMAND else "Proposed diff"
-        self.detail = OutputBlock(title, proposal.detail, collapsed=False)
+        self.detail = OutputBlock(title, proposal.detail, collapsed=False, diff=proposal.kind is ProposalKind.EDIT)
         self.approve = QPushButton("&Approve")
         self.approve.setAccessibleName("Approve")
         self.approve.setToolTip(f"Do it ({APPROVE_KEYS}, or say “yes”)")

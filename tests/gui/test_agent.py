@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontInfo
+from PySide6.QtWidgets import QApplication
 
 from app.conversations.store import ConversationInfo
 from app.gui.bubble import Who
@@ -188,3 +189,16 @@ def test_barge_in_during_an_approval_stops_the_step(harness, qtbot):
     assert w.agent.pending() is None and not w.approve_action.isEnabled()
     assert "Stopped: Editing main.py." in w.announcer.history
     assert [m.text for m in w.conversation.messages() if m.who is Who.ASSISTANT] == ["Let me look."]
+
+
+def test_diff_lines_are_coloured_and_keep_their_signs(harness, qtbot):
+    from app.gui.tool_views import diff_colors
+
+    panel = start_agent_turn(harness, qtbot)
+    doc = panel.detail.body.document()
+    lines = {doc.findBlockByNumber(i).text()[:1]: doc.findBlockByNumber(i) for i in range(doc.blockCount())}
+    colors = diff_colors(QApplication.palette())
+    for sign in "+-":
+        block = lines[sign]
+        assert block.layout().formats()[0].format.foreground().color() == colors[sign]
+    assert panel.detail.body.toPlainText() == DIFF.rstrip("\n")  # the signs are there: not colour alone
