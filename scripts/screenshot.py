@@ -224,6 +224,25 @@ def dialog_widget(name: str, settings: object) -> object:
     return dialog
 
 
+def play_scene(app: object, window: object, scene: str, unready: bool, frame: np.ndarray) -> None:
+    """Post the scene's events to the window (and unfold what the scene shows unfolded)."""
+    scenes = {"approval": lambda: agent_script(False), "tool-output": lambda: agent_script(True),
+              "modes": lambda: agent_script(True), "narrator": narrator_script, "managed": lambda: script(frame)}
+    events = unready_script() if unready else scenes[scene]() if scene else script(frame)
+    for event in events:
+        window.bridge.post(event)
+    app.processEvents()
+    if scene == "tool-output":  # the long file excerpt unfolded
+        from app.gui.tool_views import ToolStep
+
+        steps = [b for b in window.conversation.blocks() if isinstance(b, ToolStep)]
+        steps[1].output.set_expanded(True)
+        for _ in range(3):
+            app.processEvents()
+        window.conversation._at_bottom = False
+        window.conversation.ensureWidgetVisible(steps[1].output, 50, 10)
+
+
 def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog: str | None = None,
            unready: bool = False, scene: str = "", managed: bool = False) -> None:
     if not os.environ.get("DISPLAY"):
@@ -255,21 +274,7 @@ def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog
     window.resize(*size)
     frame = demo_frame()
     window.preview.show_frame(frame)
-    scenes = {"approval": lambda: agent_script(False), "tool-output": lambda: agent_script(True),
-              "modes": lambda: agent_script(True), "narrator": narrator_script, "managed": lambda: script(frame)}
-    events = unready_script() if unready else scenes[scene]() if scene else script(frame)
-    for event in events:
-        bridge.post(event)
-    app.processEvents()
-    if scene == "tool-output":  # the long file excerpt unfolded
-        from app.gui.tool_views import ToolStep
-
-        steps = [b for b in window.conversation.blocks() if isinstance(b, ToolStep)]
-        steps[1].output.set_expanded(True)
-        for _ in range(3):
-            app.processEvents()
-        window.conversation._at_bottom = False
-        window.conversation.ensureWidgetVisible(steps[1].output, 50, 10)
+    play_scene(app, window, scene, unready, frame)
     if unready:
         window.compose.text.setText("What's the weather like?")  # the unanswered message came back
     window.show()

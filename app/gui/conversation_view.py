@@ -18,15 +18,13 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.gui.bubble import Bubble, ShownMessage, Who
-from app.gui.tool_views import OutputBlock, call_text
+from app.gui.saved_history import show_saved
 from app.loop.events import InputIgnored, ReplyRecorded, UserSaid
-from models.base import ChatMessage, ImageInput, Speaker
-from models.tool_format import AssistantToolCalls, ToolReply
+from models.base import ImageInput
 
 WELCOME = ("Hold the talk button (or Space) and speak, or type a message below.\n"
            "Everything stays on this computer.")
 WELCOME_TYPED = "Type a message below.\nEverything stays on this computer."
-WHO_OF = {Speaker.USER: Who.USER, Speaker.ASSISTANT: Who.ASSISTANT}
 
 
 class ConversationView(QScrollArea):
@@ -101,29 +99,14 @@ class ConversationView(QScrollArea):
         self.clear()
         for text in keep:
             self.add_note(text)
-        shows = {ChatMessage: self._show_chat, AssistantToolCalls: self._show_calls, ToolReply: self._show_reply}
-        for m in messages:
-            show = shows.get(type(m))
-            if show is not None:
-                show(m)
+        show_saved(self, messages)
 
-    def _show_chat(self, m: ChatMessage) -> None:
-        who = WHO_OF.get(m.speaker)
-        if who is not None:
-            bubble = self._new(who, None, m.message_id)
-            bubble.add_images(m.images)
-            bubble.set_text(m.text)
-
-    def _show_calls(self, m: AssistantToolCalls) -> None:
-        if m.text.strip():
-            self._new(Who.ASSISTANT, None, m.message_id).set_text(m.text)
-        for call in m.calls:
-            line = QLabel(f"used {call_text(call.name, call.arguments)}", objectName="hint", wordWrap=True)
-            line.setAccessibleName(f"Hearth used the tool {call.name}")
-            self.add_block(line)
-
-    def _show_reply(self, m: ToolReply) -> None:
-        self.add_block(OutputBlock(f"{m.name or 'tool'} output", m.content, collapsed=True))
+    def add_saved(self, who: Who, message_id: str, text: str, images: tuple[ImageInput, ...] = ()) -> Bubble:
+        """A message of a saved conversation."""
+        bubble = self._new(who, None, message_id)
+        bubble.add_images(images)
+        bubble.set_text(text)
+        return bubble
 
     def add_block(self, widget: QWidget) -> QWidget:
         """A tool step (or saved tool output) below the last message, as wide as a reply may be."""
