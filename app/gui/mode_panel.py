@@ -66,16 +66,19 @@ class ModePanel(QWidget):
         self.folder_button.clicked.connect(self.choose_folder)
         self.status = QLabel(objectName="hint", wordWrap=True)
         self.status.setAccessibleName("Mode status")
-        folder_row = QHBoxLayout()
+        self.folder_row = QWidget()  # hidden as one (a bare layout row would keep its spacing)
+        folder_row = QHBoxLayout(self.folder_row)
+        folder_row.setContentsMargins(0, 0, 0, 0)
         folder_row.addStretch(1)
         folder_row.addWidget(self.folder_button)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Mode", self.combo)
         form.addRow(self.folder_label)
-        form.addRow(folder_row)
+        form.addRow(self.folder_row)
         form.addRow(self.status)
-        self.status.hide()
+        self.form = form
+        self.form.setRowVisible(self.status, False)
         if not self.options:
             self.combo.setEnabled(False)
             self._set_status("Your organization's policy allows no mode here.")
@@ -148,8 +151,8 @@ class ModePanel(QWidget):
         if index >= 0:
             self.combo.setCurrentIndex(index)
         needs = self.needs_workspace(str(self.combo.currentData() or self.current))
-        self.folder_label.setVisible(needs)  # only modes that work on a folder show it
-        self.folder_button.setVisible(needs)
+        for row in (self.folder_label, self.folder_row):  # only modes that work on a folder show it
+            self.form.setRowVisible(row, needs)
         self.combo.setToolTip(self.combo.currentText())
         self.folder_label.setText(f"Folder: {short_path(self.folder)}" if self.folder
                                   else "Folder: none chosen" + (" (needed)" if needs else ""))
@@ -157,5 +160,5 @@ class ModePanel(QWidget):
 
     def _set_status(self, text: str) -> None:
         self.status.setText(text)
-        self.status.setVisible(bool(text))
+        self.form.setRowVisible(self.status, bool(text))
         announce(self.status, text)

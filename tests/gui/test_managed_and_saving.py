@@ -91,6 +91,19 @@ def test_retention_and_audit_keys_are_listed(write_policy, make_harness):
     assert "• Retention: 30 days" in lines and "• Audit text: conversation text recorded" in lines
 
 
+def test_model_allow_list_signatures_and_audit_folder_are_listed(write_policy, make_harness, tmp_path):
+    key = "A" * 43 + "="  # 32 zero-ish bytes, canonical base64
+    audit = tmp_path / "audit"
+    write_policy(f'allowed_models = ["{"a" * 64}"]\nrequire_signed_models = true\ntrusted_keys = ["{key}"]\n'
+                 f'audit_dir = "{audit}"\n')
+    w = make_harness().window
+    lines = [l.text() for l in w.managed_panel.lines]
+    assert not w.managed.broken, w.managed.explanation
+    assert "• Models: 1 allowed by manifest hash" in lines
+    assert "• Signatures: required, 1 trusted key(s)" in lines and f"• Audit log: {audit}" in lines
+    assert w.managed.locked == ()  # none of these locks a setting
+
+
 def test_a_broken_policy_locks_down_and_says_so(write_policy, make_harness):
     path = write_policy("camera_allowd = false\n")  # a misspelt key
     w = make_harness().window
