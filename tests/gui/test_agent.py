@@ -202,3 +202,32 @@ def test_diff_lines_are_coloured_and_keep_their_signs(harness, qtbot):
         block = lines[sign]
         assert block.layout().formats()[0].format.foreground().color() == colors[sign]
     assert panel.detail.body.toPlainText() == DIFF.rstrip("\n")  # the signs are there: not colour alone
+
+
+def test_tool_output_follows_large_text(harness, qtbot):
+    from app.gui.theme import LARGE_POINTS
+
+    w = harness.window
+    panel = start_agent_turn(harness, qtbot)
+    before = panel.detail.body.height()
+    w.large_action.trigger()
+    assert panel.detail.body.font().pointSize() == LARGE_POINTS
+    assert steps(w)[0].output.body.font().pointSize() == LARGE_POINTS
+    assert panel.detail.body.height() > before  # still every line of the diff, in the larger font
+    w.large_action.trigger()
+
+
+def test_a_command_proposal_shows_the_command(harness, qtbot):
+    from app.loop.events import ApprovalRequested
+    from app.tools.base import Proposal, ProposalKind
+
+    w = harness.window
+    call = ToolCall("r1", "run_command", {"command": "pytest -q"})
+    harness.bridge.post(ToolStarted(5, call, "Running pytest -q…"))
+    harness.bridge.post(ApprovalRequested(5, call, Proposal(ProposalKind.COMMAND, "Run pytest -q", "$ pytest -q")))
+    qtbot.waitUntil(lambda: w.agent.pending() is not None)
+    panel = w.agent.pending()
+    assert panel.heading.text() == "Hearth asks: run this command?" and panel.detail.title == "Command"
+    assert panel.detail.text == "$ pytest -q" and panel.detail.highlighter is None
+    assert not panel.paths.isVisibleTo(panel)  # no files
+    assert w.talk.state.label.text() == "Waiting for your approval"

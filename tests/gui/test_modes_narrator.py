@@ -151,3 +151,12 @@ def test_the_panel_remembers_a_folder_for_later(qtbot, tmp_path):
     assert sent == []  # already there, same folder
     panel.choose("assistant")
     assert sent == [SetMode("assistant", "")]
+
+
+def test_the_last_announcement_can_be_heard_again(harness, qtbot):
+    w = harness.window
+    harness.bridge.post(StateChanged(LoopState.THINKING, 1))
+    qtbot.waitUntil(lambda: w.announcer.last == "Hearth is thinking")
+    count = list(w.announcer.history).count("Hearth is thinking")
+    w.repeat_announcement()  # Ctrl+Shift+L
+    assert list(w.announcer.history).count("Hearth is thinking") == count + 1
