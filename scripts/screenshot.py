@@ -1,7 +1,7 @@
 """Render the main window mid-conversation to a PNG, offscreen (or under xvfb), for review.
 
     uv run python scripts/screenshot.py OUT.png [--large-text] [--high-contrast] [--size 1180x860] [--unready]
-    uv run python scripts/screenshot.py OUT.png --dialog first-run|first-run-idle|first-run-failed|settings
+    uv run python scripts/screenshot.py OUT.png --dialog first-run|first-run-idle|first-run-failed|settings|settings-narrator
     uv run python scripts/screenshot.py OUT.png --scene approval|tool-output|modes|managed|narrator
     (--scene managed, and --dialog settings with --managed, run under a demo policy: network, camera off)
 """

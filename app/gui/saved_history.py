@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from app.gui.bubble import Who
@@ -31,6 +32,7 @@ def _calls(view: "ConversationView", m: AssistantToolCalls) -> None:
     for call in m.calls:
         line = QLabel(f"used {call_text(call.name, call.arguments)}", objectName="hint", wordWrap=True)
         line.setAccessibleName(f"Hearth used the tool {call.name}")
+        line.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # reachable by Tab, like the bubbles
         view.add_block(line)
 
 
