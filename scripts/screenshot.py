@@ -1,7 +1,9 @@
 """Render the main window mid-conversation to a PNG, offscreen (or under xvfb), for review.
 
     uv run python scripts/screenshot.py OUT.png [--large-text] [--high-contrast] [--size 1180x860] [--unready]
-    uv run python scripts/screenshot.py OUT.png --dialog first-run|first-run-idle|first-run-failed|settings
+    uv run python scripts/screenshot.py OUT.png --dialog first-run|first-run-idle|first-run-failed|settings|settings-narrator
+    uv run python scripts/screenshot.py OUT.png --scene approval|tool-output|modes|managed|narrator
+    (--scene managed, and --dialog settings with --managed, run under a demo policy: network, camera off)
 """
 
 from __future__ import annotations
@@ -64,6 +66,83 @@ def script(frame: np.ndarray) -> list[object]:
     return events
 
 
+DEMO_DIFF = ("--- a/app/greet.py\n+++ b/app/greet.py\n@@ -1,6 +1,6 @@\n def greet(name: str) -> str:\n"
+             "-    return f\"Helo, {name}\"\n+    return f\"Hello, {name}!\"\n \n \n def main() -> int:\n"
+             "     print(greet(\"world\"))\n")
+
+
+def agent_script(answered: bool) -> list[object]:
+    """A coding turn: a search, a file read (long output), then an edit waiting for approval (or approved)."""
+    from app.engine.messages import GenerationDone, GenerationStats, ModelLoaded
+    from app.loop.events import (ApprovalGiven, ApprovalRequested, ModeChanged, ReplyRecorded, ToolFinished,
+                                 ToolStarted, UserSaid)
+    from app.tools.base import DisplayKind, Proposal, ProposalKind, ToolCall, ToolDisplay, ok
+    from models.base import Role
+
+    stats = GenerationStats(48, 31, 0.42, 38.0, 410.0, 3.1, kv_tokens=1843, kv_bytes=5_100_000)
+    search = ToolCall("c1", "search", {"pattern": "Helo"})
+    read = ToolCall("c2", "read_file", {"path": "app/greet.py"})
+    edit = ToolCall("c3", "edit_file", {"path": "app/greet.py", "search": "Helo, {name}", "replace": "Hello, {name}!"})
+    lines = "\n".join(f"{n:>3}  {t}" for n, t in enumerate(
+        ["def greet(name: str) -> str:", '    return f"Helo, {name}"', "", "", "def main() -> int:",
+         '    print(greet("world"))', "    return 0", "", "", 'if __name__ == "__main__":',
+         "    raise SystemExit(main())"] + [f"# line {n}" for n in range(12, 41)], start=1))
+    events: list[object] = [
+        ModelLoaded(Role.VLM, "qwen3.5-4b", 6.4, supports_images=True),
+        ModeChanged("coding", "Coding assistant", "/home/ana/src/greeter", ("list_files", "search", "read_file",
+                                                                            "git", "edit_file", "run_command")),
+        UserSaid(1, "The greeting has a typo, can you fix it?", message_id="m1"),
+        GenerationDone(1, "Let me find it.", stats, "tool_calls"),
+        ToolStarted(1, search, "Searching for “Helo”…"),
+        ToolFinished(1, ok("c1", "search", "app/greet.py:2", ToolDisplay(DisplayKind.TEXT, "app/greet.py:2:    return f\"Helo, {name}\"", "Search results"))),
+        GenerationDone(1, "", stats, "tool_calls"),
+        ToolStarted(1, read, "Reading app/greet.py…"),
+        ToolFinished(1, ok("c2", "read_file", lines, ToolDisplay(DisplayKind.FILE_EXCERPT, lines, "app/greet.py lines 1-40"))),
+        GenerationDone(1, "Found it on line 2.", stats, "tool_calls"),
+        ToolStarted(1, edit, "Editing app/greet.py…"),
+        ApprovalRequested(1, edit, Proposal(ProposalKind.EDIT, "Edit app/greet.py: 1 line changed", DEMO_DIFF,
+                                            ("app/greet.py",))),
+    ]
+    if answered:
+        events += [ApprovalGiven(1, "c3", True, "yes"),
+                   ToolFinished(1, ok("c3", "edit_file", "edited", ToolDisplay(DisplayKind.DIFF, DEMO_DIFF, "app/greet.py"))),
+                   GenerationDone(1, "Fixed: it now says “Hello, world!”.", stats, "stop"),
+                   ReplyRecorded(1, "m9", "Fixed: it now says “Hello, world!”.")]
+    return events
+
+
+def narrator_script() -> list[object]:
+    from app.engine.messages import GenerationDone, GenerationStats, ModelLoaded
+    from app.loop.events import LoopState, ModeChanged, NarrationChanged, ReplyRecorded, StateChanged, UserSaid
+    from models.base import Role
+
+    stats = GenerationStats(20, 12, 0.3, 30.0, 300.0, 1.0)
+    said = "A person just came in through the door on the left. I may be wrong: it is dim."
+    return [ModelLoaded(Role.VLM, "qwen3.5-4b", 6.4, supports_images=True),
+            ModeChanged("narrator", "Narrator (describes the camera)", "", ()),
+            NarrationChanged(True),
+            UserSaid(1, "What's in front of me?", message_id="m1"),
+            GenerationDone(1, "A desk with a laptop and a blue mug to its right.", stats, "stop"),
+            ReplyRecorded(1, "m2", "A desk with a laptop and a blue mug to its right."),
+            GenerationDone(2, said, stats, "stop"), ReplyRecorded(2, "m3", said),
+            StateChanged(LoopState.SPEAKING, 2)]
+
+
+DEMO_POLICY = ('network_allowed = false\ncamera_allowed = false\nallowed_modes = ["assistant", "narrator"]\n'
+               'allowed_tools = ["read_file", "search"]\nretention_days = 30\n')
+
+
+def use_demo_policy() -> None:
+    import tempfile
+
+    from app.policy.startup import reset_for_tests
+
+    path = Path(tempfile.mkdtemp()) / "policy.toml"
+    path.write_text(DEMO_POLICY)
+    os.environ["HEARTH_POLICY"] = str(path)
+    reset_for_tests()
+
+
 class _NoStore:
     offline = False
 
@@ -114,13 +193,15 @@ def dialog_widget(name: str, settings: object) -> object:
     from app.gui.settings_dialog import DeviceLists, SettingsDialog
     from PySide6.QtWidgets import QTabWidget
 
-    if name == "settings":
+    if name in ("settings", "settings-narrator"):
         devices = DeviceLists(("MacBook Pro Microphone", "USB Headset"), ("MacBook Pro Speakers", "USB Headset"))
+        from app.gui.managed import managed_view
         from app.gui.model_picker import model_choices
 
         dialog = SettingsDialog(settings, devices=devices, choices=lambda roles: model_choices(
-            roles, _DemoStore().installed()))
-        dialog.findChild(QTabWidget).setCurrentIndex(1)  # the Models tab: installed first, then "download…"
+            roles, _DemoStore().installed()), locked=managed_view(settings).locked)
+        # the Models tab: installed first, then "download…" (or the Narrator tab)
+        dialog.findChild(QTabWidget).setCurrentIndex(3 if name == "settings-narrator" else 1)
         return dialog
     from app.gui.first_run import AllDone, Finished
 
@@ -143,8 +224,27 @@ def dialog_widget(name: str, settings: object) -> object:
     return dialog
 
 
+def play_scene(app: object, window: object, scene: str, unready: bool, frame: np.ndarray) -> None:
+    """Post the scene's events to the window (and unfold what the scene shows unfolded)."""
+    scenes = {"approval": lambda: agent_script(False), "tool-output": lambda: agent_script(True),
+              "modes": lambda: agent_script(True), "narrator": narrator_script, "managed": lambda: script(frame)}
+    events = unready_script() if unready else scenes[scene]() if scene else script(frame)
+    for event in events:
+        window.bridge.post(event)
+    app.processEvents()
+    if scene == "tool-output":  # the long file excerpt unfolded
+        from app.gui.tool_views import ToolStep
+
+        steps = [b for b in window.conversation.blocks() if isinstance(b, ToolStep)]
+        steps[1].output.set_expanded(True)
+        for _ in range(3):
+            app.processEvents()
+        window.conversation._at_bottom = False
+        window.conversation.ensureWidgetVisible(steps[1].output, 50, 10)
+
+
 def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog: str | None = None,
-           unready: bool = False) -> None:
+           unready: bool = False, scene: str = "", managed: bool = False) -> None:
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -154,6 +254,8 @@ def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog
     from app.gui.theme import apply_theme
     from app.config.settings import Settings, UiSettings
 
+    if managed or scene == "managed":
+        use_demo_policy()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     settings = Settings(ui=UiSettings(large_text=large, high_contrast=contrast))
     apply_theme(app, settings.ui)
@@ -172,8 +274,7 @@ def render(out: Path, large: bool, contrast: bool, size: tuple[int, int], dialog
     window.resize(*size)
     frame = demo_frame()
     window.preview.show_frame(frame)
-    for event in unready_script() if unready else script(frame):
-        bridge.post(event)
+    play_scene(app, window, scene, unready, frame)
     if unready:
         window.compose.text.setText("What's the weather like?")  # the unanswered message came back
     window.show()
@@ -192,10 +293,13 @@ def main() -> int:
     parser.add_argument("--high-contrast", action="store_true")
     parser.add_argument("--size", default="1180x860", help="window size WxH")
     parser.add_argument("--unready", action="store_true", help="no microphone, no chat model, an unanswered message")
-    parser.add_argument("--dialog", choices=("first-run", "first-run-idle", "first-run-failed", "settings"), help="render this dialog instead")
+    parser.add_argument("--dialog", choices=("first-run", "first-run-idle", "first-run-failed", "settings",
+                                             "settings-narrator"), help="render this dialog instead")
+    parser.add_argument("--scene", choices=("approval", "tool-output", "modes", "managed", "narrator"), default="")
+    parser.add_argument("--managed", action="store_true", help="under a demo organization policy")
     args = parser.parse_args()
     w, h = (int(v) for v in args.size.lower().split("x"))
-    render(args.out, args.large_text, args.high_contrast, (w, h), args.dialog, args.unready)
+    render(args.out, args.large_text, args.high_contrast, (w, h), args.dialog, args.unready, args.scene, args.managed)
     return 0
 
 

@@ -3,9 +3,13 @@
 Bubbles are keyed by ids, never matched by text:
 - a typed message by the ``message_id`` the GUI put in ``SendText`` (``UserSaid`` carries it back);
 - a spoken one by its transcription's turn id while it grows (partial → final), then by ``UserSaid``'s message id
-  (at most one transcription is in flight, so the final transcript awaiting ``UserSaid`` is that one);
+  (``UserSaid.stt_turn_id`` names the transcription it came from);
 - a reply by its turn id while it streams, then by the ``message_id`` of ``ReplyRecorded``;
-- saved messages (``ConversationOpened``) by their message ids.
+- saved messages (``ConversationOpened``) by their message ids; a saved tool step (``AssistantToolCalls``,
+  ``ToolReply``) as the assistant's words, a short "used tool(args)" line and the tool's output, folded.
+
+Tool steps of a live turn (app/gui/agent_feed.py) are blocks between bubbles: when a tool starts, the reply bubble
+streaming so far is closed, so what the model says after the tool comes in a new bubble below it.
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.gui.bubble import Bubble, ShownMessage, Who
+from app.gui.saved_history import show_saved
 from app.loop.events import InputIgnored, ReplyRecorded, UserSaid
-from models.base import ChatMessage, ImageInput, Speaker
+from models.base import ImageInput
 
 WELCOME = ("Hold the talk button (or Space) and speak, or type a message below.\n"
            "Everything stays on this computer.")
 WELCOME_TYPED = "Type a message below.\nEverything stays on this computer."
-WHO_OF = {Speaker.USER: Who.USER, Speaker.ASSISTANT: Who.ASSISTANT}
 
 
 class ConversationView(QScrollArea):
@@ -60,6 +64,7 @@ class ConversationView(QScrollArea):
         self._reply_turn: dict[int, Bubble] = {}  # conversation turn → the reply (streaming, then recorded)
         self._spoken: dict[int, Bubble] = {}  # transcription turn → the spoken bubble
         self._awaiting_spoken: Bubble | None = None  # a final transcript the session has not confirmed yet
+        self._blocks: list[QWidget] = []  # tool steps and saved tool output, between the bubbles
 
     # ------------------------------------------------------------------------------------------ reading
     def messages(self) -> list[ShownMessage]:
@@ -83,7 +88,10 @@ class ConversationView(QScrollArea):
         return self._spoken.get(stt_turn)
 
     # ------------------------------------------------------------------------------------------ history
-    def show_conversation(self, messages: tuple[ChatMessage, ...]) -> None:
+    def blocks(self) -> list[QWidget]:
+        return list(self._blocks)
+
+    def show_conversation(self, messages: tuple[object, ...]) -> None:
         """Replace what is shown by a saved conversation. Notes shown before the first one opened (start-up:
         no microphone, settings problems) stay; later ones belong to the conversation they were said in."""
         keep = [n.text() for n in self.notes()] if not self._opened_once else []
@@ -91,13 +99,37 @@ class ConversationView(QScrollArea):
         self.clear()
         for text in keep:
             self.add_note(text)
-        for m in messages:
-            who = WHO_OF.get(m.speaker)
-            if who is None:
-                continue
-            bubble = self._new(who, None, m.message_id)
-            bubble.add_images(m.images)
-            bubble.set_text(m.text)
+        show_saved(self, messages)
+
+    def add_saved(self, who: Who, message_id: str, text: str, images: tuple[ImageInput, ...] = ()) -> Bubble:
+        """A message of a saved conversation."""
+        bubble = self._new(who, None, message_id)
+        bubble.add_images(images)
+        bubble.set_text(text)
+        return bubble
+
+    def add_block(self, widget: QWidget) -> QWidget:
+        """A tool step (or saved tool output) below the last message, as wide as a reply may be."""
+        self.welcome.hide()
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(widget, 1)
+        row.addStretch(0)
+        widget.setMaximumWidth(self._bubble_width())
+        self.column.addLayout(row)
+        self._blocks.append(widget)
+        return widget
+
+    def close_reply(self, turn_id: int) -> None:
+        """A tool starts: the reply streamed so far is finished (removed when it said nothing); what the model
+        says next comes in a new bubble under the tool's step."""
+        bubble = self._reply_turn.pop(turn_id, None)
+        if bubble is None:
+            return
+        if not bubble.text.strip():
+            self._remove(bubble)
+        else:
+            bubble.set_status("")
 
     # ------------------------------------------------------------------------------------------ user side
     def add_pending_user(self, message_id: str, text: str, images: tuple[ImageInput, ...] = ()) -> None:
@@ -123,6 +155,10 @@ class ConversationView(QScrollArea):
     def user_said(self, e: UserSaid) -> None:
         """A user turn entered the history: confirm its typed or spoken bubble, or show a new one."""
         bubble = self._by_id.get(e.message_id) if e.message_id else None
+        if bubble is None and e.stt_turn_id is not None:
+            bubble = self._spoken.get(e.stt_turn_id)
+            if bubble is self._awaiting_spoken:
+                self._awaiting_spoken = None
         if bubble is None and self._awaiting_spoken is not None:
             bubble, self._awaiting_spoken = self._awaiting_spoken, None
         if bubble is None:
@@ -196,12 +232,17 @@ class ConversationView(QScrollArea):
     def reply_recorded(self, e: ReplyRecorded) -> None:
         """The reply as the history keeps it (whole, or the heard part) under its message id."""
         bubble = self._reply_for(e.turn_id)
+        if not e.text.strip() and not bubble.text.strip():  # nothing said after the last tool step
+            self._remove(bubble)
+            return
         bubble.message_id = e.message_id
         self._by_id[e.message_id] = bubble
         if e.text != bubble.text:
             bubble.set_text(e.text)
 
     def reply_cut(self, turn_id: int, heard: str) -> None:
+        if turn_id not in self._reply_turn and not heard.strip():
+            return  # cut during a tool step: nothing of a reply to show (the step says it stopped)
         bubble = self._reply_for(turn_id)
         bubble.set_text(heard)
         bubble.set_status("interrupted")
@@ -281,6 +322,10 @@ class ConversationView(QScrollArea):
         width = self._bubble_width()
         for bubble in self._order:
             bubble.fit(width)
+        for block in self._blocks:
+            block.setMaximumWidth(width)
+            if hasattr(block, "refit"):
+                block.refit()
 
     def _track(self, value: int) -> None:
         bar = self.verticalScrollBar()

@@ -4,7 +4,6 @@ copied folder (offline desks). Work runs on a background thread that reports thr
 from __future__ import annotations
 
 import io
-import os
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,6 +26,7 @@ from tqdm import tqdm
 
 from app.gui.bridge import Bridge
 from app.units import human_bytes
+from app.config.saving import Saved
 from app.config.settings import Settings
 from models import catalog
 from models.base import ModelError, Role
@@ -71,39 +71,42 @@ class AllDone:
     """The worker has finished every model it was given (each one's result came as ``Finished`` before)."""
 
 
-DISMISSED_FILE = "first-run-dismissed"
+DISMISSED_FILE = "first-run-dismissed"  # where earlier versions remembered it; read once, then settings keep it
+Save = Callable[[Settings, Settings], object]  # (new, base): app.config.saving.try_save_settings
 
 
 def was_dismissed(settings: Settings) -> bool:
     """The user chose "Continue without" once: the dialog does not open by itself again (Settings offers the
-    downloads). Kept in ``ui.first_run_done`` when settings have it, else in a marker file in the data folder."""
-    if hasattr(settings.ui, "first_run_done"):
-        return bool(getattr(settings.ui, "first_run_done"))
+    downloads). Kept in ``ui.first_run_done``; the marker file of earlier versions still counts."""
+    return settings.ui.first_run_done or _marker().exists()
+
+
+def _marker() -> Path:
     from app.config import paths
 
-    return (paths.data_dir() / DISMISSED_FILE).exists()
+    return paths.data_dir() / DISMISSED_FILE
 
 
-def remember_dismissed(settings: Settings, save: Callable[[Settings], object] | None) -> Settings:
-    if hasattr(settings.ui, "first_run_done"):
-        settings = replace(settings, ui=replace(settings.ui, first_run_done=True))
-        if save is not None:
-            save(settings)
+def remember_dismissed(settings: Settings, save: Save | None) -> Settings:
+    new = replace(settings, ui=replace(settings.ui, first_run_done=True))
+    if save is not None and new != settings:
+        save(new, settings)
+    return new
+
+
+def adopt_marker(settings: Settings, save: Save | None) -> Settings:
+    """An earlier version's marker file becomes ``ui.first_run_done`` (saved); the file goes once that is saved."""
+    marker = _marker()
+    if settings.ui.first_run_done or not marker.exists():
         return settings
-    from app.config import paths
-
-    folder = paths.data_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{DISMISSED_FILE}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write("The first-run dialog was dismissed with Continue; delete this file to see it again.\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, folder / DISMISSED_FILE)
-    except OSError:
-        pass  # not remembered: the dialog opens again next time, nothing else breaks
-    return settings
+    new = replace(settings, ui=replace(settings.ui, first_run_done=True))
+    result = save(new, settings) if save is not None else None
+    if isinstance(result, Saved):
+        try:
+            marker.unlink()
+        except OSError:
+            pass
+    return new
 
 
 def find_missing(store: StorePort, settings: Settings) -> list[MissingModel]:

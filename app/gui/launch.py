@@ -13,11 +13,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.gui.bridge import Bridge, NullSession, SessionPort
-from app.gui.first_run import FirstRunDialog, StorePort, find_missing, remember_dismissed, was_dismissed
+from app.gui.first_run import FirstRunDialog, Save, StorePort, adopt_marker, find_missing, remember_dismissed, was_dismissed
 from app.gui.main_window import MainWindow
 from app.gui.preview_panel import SharedFrame
 from app.gui.theme import apply_theme
-from app.config.settings import ListenMode, Settings, load_settings, save_settings
+from app.config.saving import try_save_settings
+from app.config.settings import ListenMode, Settings, load_settings
 
 Sink = Callable[[object], None]
 SessionFactory = Callable[[Settings, Sink, SharedFrame], SessionPort]
@@ -129,10 +130,15 @@ def make_session(factory: SessionFactory, settings: Settings, bridge: Bridge,
     return NullSession(why), why
 
 
-def first_run(store: StorePort, settings: Settings,
-              save: Callable[[Settings], object] | None = None) -> tuple[list[str], Settings]:
+def save_settings(new: Settings, base: Settings) -> object:
+    """Only what changed since ``base`` is written (the user's file kept as written); ``Saved`` or ``SaveFailed``."""
+    return try_save_settings(new, base=base)
+
+
+def first_run(store: StorePort, settings: Settings, save: Save | None = None) -> tuple[list[str], Settings]:
     """Open the first-run dialog (modal) when configured models are missing, unless the user chose "Continue
     without" before (remembered). Returns the names still missing and the settings (with that choice)."""
+    settings = adopt_marker(settings, save)
     missing = find_missing(store, settings)
     if not missing:
         return [], settings

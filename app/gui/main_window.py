@@ -1,4 +1,5 @@
-"""The main window: conversation, typing, talk bar on the left; models, preview, memory and latency on the right.
+"""The main window: conversation, typing, talk bar on the left; mode, models, preview, memory and latency on the
+right (with "Managed by your organization" on top when a policy is installed).
 
 Events reach the panels through the bridge's table (GUI thread only); panels emit intents, which go straight to
 the session's thread-safe ``handle`` — the GUI never waits for a model.
@@ -9,28 +10,22 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QAbstractSlider,
-    QAbstractSpinBox,
     QApplication,
     QComboBox,
     QFrame,
     QGroupBox,
-    QLineEdit,
     QMainWindow,
-    QPlainTextEdit,
     QScrollArea,
     QSplitter,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from app.loop import events as se
+from app.gui.agent_feed import AgentFeed
+from app.gui.announcer import Announcer
 from app.gui.bridge import Bridge, SessionPort
 from app.gui.compose_box import ComposeBox
 from app.gui.conversation_list import ConversationPanel
@@ -38,18 +33,23 @@ from app.gui.conversation_view import ConversationView
 from app.gui.error_banner import ErrorBanner
 from app.gui.first_run import FirstRunDialog, MissingModel, StorePort
 from app.gui.latency_chart import LatencyChart
+from app.gui.managed import ManagedPanel, managed_view
 from app.gui.memory_panel import MemoryPanel
+from app.gui.menus import build_menus
+from app.gui.mode_panel import ModePanel
 from app.gui.model_picker import ModelChoice, ModelPicker, model_choices
 from app.gui.preview_panel import PreviewPanel, SharedFrame
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.talk_panel import ChatStatus, TalkBar
+from app.gui.space_to_talk import SpaceToTalk
 from app.gui.theme import apply_theme
 from app.gui.wiring import wire_events
+from app.config.saving import SaveFailed
 from app.config.settings import ListenMode, Settings
 from models.base import ModelError, Role
 
-TYPING_WIDGETS = (QLineEdit, QTextEdit, QPlainTextEdit, QComboBox, QAbstractSpinBox, QAbstractSlider,
-                  QAbstractItemView, QAbstractButton)
+Saver = Callable[[Settings, Settings], object]  # (new, base) -> Saved | SaveFailed (app/config/saving.py)
+NARRATOR = "narrator"
 
 
 def _group(title: str, body: QWidget) -> QGroupBox:
@@ -62,7 +62,7 @@ def _group(title: str, body: QWidget) -> QGroupBox:
 
 class MainWindow(QMainWindow):
     def __init__(self, session: SessionPort, bridge: Bridge, settings: Settings,
-                 save_settings: Callable[[Settings], object] | None = None,
+                 save_settings: Saver | None = None,
                  frames: SharedFrame | None = None, store: StorePort | None = None,
                  missing: tuple[str, ...] = ()) -> None:
         super().__init__()
@@ -70,8 +70,12 @@ class MainWindow(QMainWindow):
         self._save = save_settings
         self.setWindowTitle("Hearth")
         self.setAccessibleName("Hearth")
+        self.managed = managed_view(settings)
+        self.announcer = Announcer(self)
         self.banner = ErrorBanner()
         self.conversation = ConversationView()
+        self.agent = AgentFeed(self.conversation, self.announcer.say, self)
+        self.mode = ModePanel(settings.conversation.mode, settings.workspace.folder)
         self.compose = ComposeBox()
         self.talk = TalkBar()
         self.conversations = ConversationPanel()
@@ -81,10 +85,13 @@ class MainWindow(QMainWindow):
         self.chart = LatencyChart()
         self._layout()
         self._connect()
-        self._menus()
+        build_menus(self)
         wire_events(self, bridge)
         self._readiness(settings, missing)
-        QApplication.instance().installEventFilter(self)
+        self._policy()
+        self._show_mode(settings.conversation.mode)
+        self.space = SpaceToTalk(self, self.talk)
+        QApplication.instance().installEventFilter(self.space)
         self.resize(1180, 860)
         self.send_intent(se.ListConversations())
 
@@ -111,6 +118,12 @@ class MainWindow(QMainWindow):
                 self.picker.expect(Role.STT, settings.models.stt)
                 self.picker.expect(Role.TTS, settings.models.tts)
 
+    def _policy(self) -> None:
+        """What the organization's policy forbids is off here too, and says so."""
+        self.preview.set_allowed(self.managed.camera_allowed, self.managed.screen_allowed)
+        if self.managed.broken:
+            self.banner.show_message(self.managed.explanation)
+
     # ----------------------------------------------------------------------------------------------- layout
     def _layout(self) -> None:
         left = QWidget()
@@ -132,7 +145,10 @@ class MainWindow(QMainWindow):
         side_col = QVBoxLayout(side)
         side_col.setContentsMargins(8, 8, 12, 12)
         side_col.setSpacing(10)
-        for title, body in (("Conversations", self.conversations), ("Models", self.picker),
+        if self.managed.managed:
+            self.managed_panel = ManagedPanel(self.managed)
+            side_col.addWidget(_group("Managed by your organization", self.managed_panel))
+        for title, body in (("Mode", self.mode), ("Conversations", self.conversations), ("Models", self.picker),
                             ("Camera or screen", self.preview), ("Memory", self.memory),
                             ("Latency per turn", self.chart)):
             side_col.addWidget(_group(title, body))
@@ -165,8 +181,12 @@ class MainWindow(QMainWindow):
         self.side_scroll.setMinimumWidth(max(280, self.sidebar.minimumSizeHint().width() + bar + 4))
 
     def _connect(self) -> None:
-        for panel in (self.compose, self.talk, self.picker, self.conversations):
+        for panel in (self.compose, self.talk, self.picker, self.conversations, self.agent, self.mode):
             panel.intent.connect(self.send_intent)
+        self.talk.state.say = self.announcer.say
+        self.agent.waiting_changed.connect(self.talk.state.set_waiting)
+        self.talk.show_narration(self.settings.narrator.narrate_changes)
+        self.talk.narrate.toggled.connect(self._narration_toggled)
         self.compose.sent.connect(self._sent)
         self.picker.chat_status.connect(self.talk.state.set_chat)
         self.preview.attach.connect(self.compose.attach)
@@ -181,32 +201,35 @@ class MainWindow(QMainWindow):
         if mode is not self.settings.audio.mode:
             self.apply_settings(replace(self.settings, audio=replace(self.settings.audio, mode=mode)))
 
-    def _menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&Hearth")
-        self._action(file_menu, "&Settings…", QKeySequence.StandardKey.Preferences, self.open_settings, "Ctrl+,")
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close, "Ctrl+Q")
-        talk_menu = self.menuBar().addMenu("&Conversation")
-        self._action(talk_menu, "&New conversation", QKeySequence.StandardKey.New, self.conversations.new, "Ctrl+N")
-        self._action(talk_menu, "Saved &conversations", None, self.conversations.list.setFocus, "Ctrl+Shift+O")
-        self._action(talk_menu, "&Stop reply", None, lambda: self.send_intent(se.StopReply()), "Esc")
-        view = self.menuBar().addMenu("&View")
-        self.large_action = self._action(view, "&Large text", None, None, "Ctrl++")
-        self.contrast_action = self._action(view, "&High contrast", None, None, "Ctrl+Shift+H")
-        for action, key in ((self.large_action, "large_text"), (self.contrast_action, "high_contrast")):
-            action.setCheckable(True)
-            action.setChecked(getattr(self.settings.ui, key))
-            action.toggled.connect(lambda on, key=key: self.apply_settings(
-                replace(self.settings, ui=replace(self.settings.ui, **{key: on}))))
+    def _narration_toggled(self, on: bool) -> None:
+        """Said at once (the session confirms with NarrationChanged) and remembered for the next start."""
+        self._narration_said = on
+        self.announcer.say(f"Narration {'on' if on else 'off'}.", False)
+        if on != self.settings.narrator.narrate_changes:
+            self.apply_settings(replace(self.settings, narrator=replace(self.settings.narrator, narrate_changes=on)))
 
-    def _action(self, menu, text, standard, slot, fallback: str) -> QAction:
-        action = QAction(text, self)
-        keys = QKeySequence.keyBindings(standard) if standard is not None else []
-        action.setShortcuts(keys or [QKeySequence(fallback)])
-        if slot is not None:
-            action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
+    def narration_changed(self, e: se.NarrationChanged) -> None:
+        self.talk.show_narration(e.on)
+        self.narrate_action.setChecked(e.on)
+        if getattr(self, "_narration_said", None) != e.on:
+            self.announcer.say(f"Narration {'on' if e.on else 'off'}.", False)
+        self._narration_said = e.on
+
+    def _show_mode(self, name: str) -> None:
+        narrator = name == NARRATOR
+        self.talk.set_narrator(narrator)
+        self.narrate_action.setEnabled(narrator)
+
+    def mode_changed(self, e: se.ModeChanged) -> None:
+        """The session works in another mode: show it, say it, remember it (and its folder)."""
+        self.announcer.say(self.mode.mode_changed(e), False)
+        self._show_mode(e.mode)
+        conv = replace(self.settings.conversation, mode=e.mode)
+        work = replace(self.settings.workspace, folder=e.workspace) if e.workspace else self.settings.workspace
+        self.apply_settings(replace(self.settings, conversation=conv, workspace=work))
+
+    def repeat_announcement(self) -> None:
+        self.announcer.say(self.announcer.last or "Nothing has been announced yet.", True)
 
     # ----------------------------------------------------------------------------------------------- intents
     def send_intent(self, intent: object) -> None:
@@ -248,7 +271,7 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------------------------------------- settings
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, parent=self, choices=self.model_choices)
+        dialog = SettingsDialog(self.settings, parent=self, choices=self.model_choices, locked=self.managed.locked)
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
             self.apply_settings(self._installable(dialog.settings()))
 
@@ -271,7 +294,9 @@ class MainWindow(QMainWindow):
         if new == old:
             return
         if self._save is not None:
-            self._save(new)
+            result = self._save(new, old)
+            if isinstance(result, SaveFailed):
+                self.banner.show_message(result.message)
         if new.ui != old.ui:
             apply_theme(QApplication.instance(), new.ui)
             self.talk.fit_button()
@@ -286,36 +311,14 @@ class MainWindow(QMainWindow):
                 self.picker.expect(role, getattr(new.models, key))
                 self.send_intent(se.SwapModel(role, getattr(new.models, key)))
         self.talk.hands_free.setChecked(new.audio.mode is ListenMode.HANDS_FREE)  # live: sends SetHandsFree
-        later = (replace(new.audio, mode=old.audio.mode), new.voice, new.memory, new.models.offline)
-        if later != (old.audio, old.voice, old.memory, old.models.offline):
-            self.conversation.add_note("Audio, voice, memory and offline changes apply the next time Hearth starts.")
+        self.talk.narrate.setChecked(new.narrator.narrate_changes)  # live: sends SetNarration
+        narrator = replace(new.narrator, narrate_changes=old.narrator.narrate_changes)
+        later = (replace(new.audio, mode=old.audio.mode), new.voice, new.memory, new.models.offline, narrator)
+        if later != (old.audio, old.voice, old.memory, old.models.offline, old.narrator):
+            self.conversation.add_note("Audio, voice, narrator, memory and offline changes apply the next time "
+                                       "Hearth starts.")
 
     # ----------------------------------------------------------------------------------------------- keys
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        """Hold Space (when the focus does not need it) or Ctrl+Space anywhere in this window to talk."""
-        kind = event.type()
-        if kind not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) or event.key() != Qt.Key.Key_Space:
-            return False
-        if not isinstance(obj, QWidget) or obj.window() is not self:
-            return False
-        if event.isAutoRepeat():
-            return self.talk.talking
-        if kind == QEvent.Type.KeyPress:
-            if not self._space_talks(obj, event):
-                return False
-            self.talk.set_talking(True)
-            return True
-        if self.talk.talking:
-            self.talk.set_talking(False)
-            return True
-        return False
-
-    def _space_talks(self, focus: QWidget, event: QEvent) -> bool:
-        """Space talks unless the focus needs it (typing, buttons, lists); Ctrl+Space always talks."""
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            return True
-        return focus is self.talk.talk or not isinstance(focus, TYPING_WIDGETS)
-
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         """Losing focus while Space is held would never deliver the key release: end the utterance now."""
         super().changeEvent(event)
@@ -327,7 +330,7 @@ class MainWindow(QMainWindow):
         self._fit_sidebar()
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        QApplication.instance().removeEventFilter(self)
+        QApplication.instance().removeEventFilter(self.space)
         self.preview.stop_live()
         self.session.stop()
         self.bridge.clear()

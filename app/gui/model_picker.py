@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
 
-from app.engine.messages import ModelLoaded
+from app.engine.messages import ModelLoaded, ModelLoadFailed
 from app.gui.talk_panel import ChatStatus, announce
 from app.loop.events import SwapModel
 from models import catalog
@@ -111,6 +111,7 @@ class ModelPicker(QWidget):
         self._loaded: dict[Role, str] = {}
         self._ready: dict[Role, str] = {}
         self._pending: dict[Role, str] = {}  # loads asked for and not answered yet
+        self._explained = ""  # the message of the last ModelLoadFailed (its ErrorEvent follows)
         self.refresh()
 
     def _combo(self, role: Role) -> QComboBox | None:
@@ -174,16 +175,27 @@ class ModelPicker(QWidget):
         if role is Role.VLM:
             self.chat_status.emit(ChatStatus.READY)
 
-    def load_error(self, message: str) -> bool:
-        """An error of no turn: if it is the failure of a pending load, say so; True when it was.
+    def load_failed(self, event: ModelLoadFailed) -> None:
+        """The engine says which load failed (the ErrorEvent with its message follows: see ``load_error``)."""
+        role = Role.VLM if event.role in CHAT_ROLES else event.role
+        self._explained = event.message
+        self._pending.pop(role, None)
+        self._failed(role, event.model_id)
 
-        (The engine's ErrorEvent names no role; the load is the one whose model the message names, or the only
-        one pending.)"""
+    def load_error(self, message: str) -> bool:
+        """An error of no turn: True when it is a model load's failure (already shown by ``load_failed``, or —
+        for a failure the engine did not name — the pending load the message names, or the only one pending)."""
+        if self._explained and self._explained == message:
+            self._explained = ""
+            return True
         named = [r for r, m in self._pending.items() if m and m in message]
         role = named[0] if named else next(iter(self._pending)) if len(self._pending) == 1 else None
         if role is None:
             return False
-        model_id = self._pending.pop(role)
+        self._failed(role, self._pending.pop(role))
+        return True
+
+    def _failed(self, role: Role, model_id: str) -> None:
         still = self._loaded.get(role)  # a failed swap keeps the model that was loaded
         failed = f"{model_id} could not be loaded (see the message above)" + (f"; still using {still}." if still
                                                                               else ".")
@@ -193,7 +205,6 @@ class ModelPicker(QWidget):
             fill_models(combo, self.choices(CHAT_ROLES if role is Role.VLM else (role,)), still or model_id)
         if role is Role.VLM:
             self.chat_status.emit(ChatStatus.READY if still else ChatStatus.MISSING)
-        return True
 
     def _set_status(self, text: str) -> None:
         self.status.setText(text)

@@ -113,6 +113,7 @@ class PreviewPanel(QWidget):
         self.live.activated.connect(lambda _i: self.start_live(self.live.currentData()))
         self._eyes: object | None = None
         self._wanted = ""
+        self.allowed = {"camera": True, "screen": True}
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._refresh)
@@ -133,6 +134,30 @@ class PreviewPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.attach_button)
 
+    def set_allowed(self, camera: bool, screen: bool) -> None:
+        """The organization's policy may forbid the camera or screen capture: those choices are off and say why
+        (opening an image file stays possible)."""
+        self.allowed = {"camera": camera, "screen": screen}
+        model = self.live.model()
+        for i in range(self.live.count()):
+            name = self.live.itemData(i)
+            if name and not self.allowed.get(name, True):
+                item = model.item(i)
+                item.setEnabled(False)
+                item.setText(f"{self.live.itemText(i).split(' (')[0]} (not allowed)")
+                item.setToolTip(f"Your organization's policy does not allow the {name}.")
+        forbidden = [n for n, ok in self.allowed.items() if not ok]
+        self.live.setAccessibleDescription(" ".join(f"The {n} is not allowed by your organization's policy."
+                                                    for n in forbidden))
+        self.screen_button.setEnabled(screen)
+        if not screen:
+            why = "Screen capture is not allowed by your organization's policy."
+            self.screen_button.setToolTip(why)
+            self.screen_button.setAccessibleDescription(why)
+        if self._wanted and not self.allowed.get(self._wanted, True):
+            self.start_live("")
+            self.live.setCurrentIndex(0)
+
     @property
     def frame(self) -> ImageInput | None:
         return self._frame
@@ -148,6 +173,9 @@ class PreviewPanel(QWidget):
         self._set(ImageInput(path=Path(path)), image)
 
     def capture_screen(self) -> None:
+        if not self.allowed["screen"]:
+            self.view.set_placeholder("Screen capture is not allowed by your organization's policy.")
+            return
         self.start_live("")
         self.live.setCurrentIndex(0)
         screen = QGuiApplication.primaryScreen()
@@ -162,6 +190,9 @@ class PreviewPanel(QWidget):
         """Show a live source ("camera", "screen", ...) or stop ("" ). Opening runs off the GUI thread (a camera
         can take a second); frames are then polled, which never waits."""
         self.stop_live()
+        if name and not self.allowed.get(name, True):
+            self.view.set_placeholder(f"The {name} is not allowed by your organization's policy.")
+            name = ""
         self._wanted = name
         if not name:
             return

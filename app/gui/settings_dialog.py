@@ -1,5 +1,6 @@
 """Settings dialog: one tab per settings section; opens on a ``Settings`` and returns a new one
-(``dataclasses.replace``), which the window saves through app/config/settings.py."""
+(``dataclasses.replace``), which the window saves through app/config/saving.py. Settings the organization's policy
+locks are shown read-only with the policy's value and its reason; the user's own value is what is returned."""
 
 from __future__ import annotations
 
@@ -21,13 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.managed import keep_own_values, lock_reason
 from app.gui.model_picker import CHAT_ROLES, Choices, fill_combo, fill_models, model_choices
-from app.config.settings import ListenMode, MemoryPreset, Settings
+from app.config.settings import ListenMode, MemoryPreset, Settings, Verbosity
+from app.policy.apply import LockedSetting
 from models.base import Role
 
 DEFAULT_DEVICE = "System default"
 PRESET_TEXT = {MemoryPreset.GB8: "8 GB Mac", MemoryPreset.GB16: "16 GB Mac", MemoryPreset.GB32: "32 GB or more"}
 MODE_TEXT = {ListenMode.HANDS_FREE: "Hands-free (answer when I pause)", ListenMode.PUSH_TO_TALK: "Push to talk"}
+VERBOSITY_TEXT = {Verbosity.BRIEF: "Brief (one short sentence)", Verbosity.DETAILED: "Detailed (a few sentences)"}
 VOICES = ("af_heart", "af_bella", "af_nicole", "af_sky", "am_adam", "am_michael", "bf_emma", "bm_george")
 
 
@@ -96,8 +100,10 @@ def model_combo(choices: Choices, roles: tuple[Role, ...], current: str, accessi
 
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, devices: DeviceLists | None = None, parent: QWidget | None = None,
-                 list_devices: bool = True, choices: Choices | None = None) -> None:
+                 list_devices: bool = True, choices: Choices | None = None,
+                 locked: tuple[LockedSetting, ...] = ()) -> None:
         super().__init__(parent)
+        self.locked = locked
         self.choices: Choices = choices or (lambda roles: model_choices(roles, None))
         self.setWindowTitle("Hearth settings")
         self.setAccessibleName("Settings")
@@ -108,7 +114,10 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._audio_page(settings), "Listening")
         tabs.addTab(self._models_page(settings), "Models")
         tabs.addTab(self._voice_page(settings), "Voice")
+        tabs.addTab(self._narrator_page(settings), "Narrator")
         tabs.addTab(self._access_page(settings), "Accessibility")
+        self.tabs = tabs
+        self._lock({"models.offline": self.offline})
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -173,9 +182,47 @@ class SettingsDialog(QDialog):
         self.volume = _named(QSlider(Qt.Orientation.Horizontal), "Volume")
         self.volume.setRange(0, 100)
         self.volume.setValue(round(s.voice.volume * 100))
-        for label, widget in (("Voice", self.voice), ("Speed", self.speed), ("Volume", self.volume)):
+        for label, widget in (("Voice", self.voice), ("Speaking rate", self.speed), ("Volume", self.volume)):
             form.addRow(label, widget)
         return page
+
+    def _narrator_page(self, s: Settings) -> QWidget:
+        page, form = QWidget(), QFormLayout()
+        page.setLayout(form)
+        self.verbosity = enum_combo(VERBOSITY_TEXT, s.narrator.verbosity, "Narration verbosity")
+        self.narrate = _named(QCheckBox("Narrate changes in view without being asked"), "Narrate changes")
+        self.narrate.setChecked(s.narrator.narrate_changes)
+        self.earcons = _named(QCheckBox("Short sounds for listening, thinking, narration on or off, and errors"),
+                              "Earcons")
+        self.earcons.setChecked(s.narrator.earcons)
+        self.narrator_speed = _named(QDoubleSpinBox(), "Speaking rate")
+        self.narrator_speed.setRange(0.5, 2.0)
+        self.narrator_speed.setSingleStep(0.1)
+        self.narrator_speed.setSuffix("×")
+        self.narrator_speed.setValue(s.voice.speed)
+        self.narrator_speed.valueChanged.connect(self.speed.setValue)  # one setting (voice.speed), two places
+        self.speed.valueChanged.connect(self.narrator_speed.setValue)
+        for label, widget in (("Verbosity", self.verbosity), ("", self.narrate), ("", self.earcons),
+                              ("Speaking rate", self.narrator_speed)):
+            form.addRow(label, widget)
+        hint = QLabel("Used in narrator mode. The speaking rate is the voice's (also under Voice).",
+                      objectName="hint", wordWrap=True)
+        form.addRow(hint)
+        return page
+
+    def _lock(self, controls: dict[str, QWidget]) -> None:
+        """Locked settings: read-only, showing the policy's value, the reason as tooltip and description."""
+        for item in self.locked:
+            widget = controls.get(item.key)
+            if widget is None:
+                continue
+            if isinstance(widget, QCheckBox) and isinstance(item.value, bool):
+                widget.setChecked(item.value)
+                widget.setText(f"{widget.text()} — managed by your organization")
+            widget.setEnabled(False)
+            widget.setToolTip(lock_reason(item))
+            widget.setAccessibleDescription(lock_reason(item))
+            widget.setProperty("locked", True)
 
     def _access_page(self, s: Settings) -> QWidget:
         page, form = QWidget(), QFormLayout()
@@ -200,4 +247,7 @@ class SettingsDialog(QDialog):
                         volume=self.volume.value() / 100)
         memory = replace(s.memory, preset=self.preset.currentData())
         ui = replace(s.ui, large_text=self.large.isChecked(), high_contrast=self.contrast.isChecked())
-        return replace(s, audio=audio, models=models, voice=voice, memory=memory, ui=ui)
+        narrator = replace(s.narrator, verbosity=self.verbosity.currentData(), narrate_changes=self.narrate.isChecked(),
+                           earcons=self.earcons.isChecked())
+        new = replace(s, audio=audio, models=models, voice=voice, memory=memory, ui=ui, narrator=narrator)
+        return keep_own_values(new, s, self.locked)

@@ -7,12 +7,13 @@ through the ``intent`` signal; the window forwards intents to the session.
 from __future__ import annotations
 
 import enum
+from typing import Callable
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QAccessible, QAccessibleEvent, QColor, QPainter, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from app.loop.events import LoopState, MicLevel, PushToTalk, SetHandsFree
+from app.loop.events import LoopState, MicLevel, PushToTalk, SetHandsFree, SetNarration
 
 STATE_TEXT = {
     LoopState.IDLE: ("Ready", "#8a8f98"),
@@ -32,13 +33,16 @@ class ChatStatus(enum.Enum):
     MISSING = "missing"
 
 
+WAITING = ("Waiting for your approval", "#c98a12")
 CHAT_TEXT = {ChatStatus.LOADING: ("Loading the model…", "#c98a12"), ChatStatus.MISSING: ("No chat model", "#c0392b")}
 
 
-def resting_text(state: LoopState, chat: ChatStatus, can_hear: bool) -> tuple[str, str]:
+def resting_text(state: LoopState, chat: ChatStatus, can_hear: bool, waiting: bool = False) -> tuple[str, str]:
     """What the state pill says: the loop's phase, except at rest, where it says what can really happen now."""
     if state not in (LoopState.IDLE, LoopState.LISTENING):
         return STATE_TEXT[state]
+    if waiting:
+        return WAITING
     if chat is not ChatStatus.READY:
         return CHAT_TEXT[chat]
     if not can_hear:
@@ -58,7 +62,8 @@ class StateIndicator(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = LoopState.IDLE
-        self.chat, self.can_hear = ChatStatus.LOADING, True
+        self.chat, self.can_hear, self.waiting = ChatStatus.LOADING, True, False
+        self.say: Callable[[str, bool], None] | None = None  # the window's announcer
         self.label = QLabel()
         self.label.setObjectName("sectionTitle")
         self.label.setWordWrap(True)
@@ -81,17 +86,25 @@ class StateIndicator(QWidget):
         self.can_hear = can_hear
         self._render()
 
+    def set_waiting(self, waiting: bool) -> None:
+        """A proposed change waits for the user's yes or no."""
+        self.waiting = waiting
+        self._render()
+
     @property
     def color(self) -> str:
-        return resting_text(self.state, self.chat, self.can_hear)[1]
+        return resting_text(self.state, self.chat, self.can_hear, self.waiting)[1]
 
     def _render(self) -> None:
-        text, _ = resting_text(self.state, self.chat, self.can_hear)
+        text, _ = resting_text(self.state, self.chat, self.can_hear, self.waiting)
         if text == self.label.text():
             return
         self.label.setText(text)
-        phase = text in {t for t, _ in STATE_TEXT.values()}
-        announce(self, f"Hearth is {text.lower()}" if phase else f"Hearth: {text}")
+        phase = text in {t for t, _ in STATE_TEXT.values()} or text == WAITING[0]
+        words = f"Hearth is {text.lower()}" if phase else f"Hearth: {text}"
+        announce(self, words)
+        if self.say is not None:
+            self.say(words, False)
         self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -135,7 +148,9 @@ class MicMeter(QWidget):
         painter.setBrush(pal.color(QPalette.ColorRole.Base))
         painter.drawRoundedRect(rect, 6, 6)
         if self.level > 0:
-            fill = QRectF(rect.left() + 2, rect.top() + 2, (rect.width() - 4) * self.level, rect.height() - 4)
+            # voice: a full-height bar (green); other sound: a thin one — the difference is not only colour
+            inset = 2 if self.voice else max(2.0, rect.height() * 0.32)
+            fill = QRectF(rect.left() + 2, rect.top() + inset, (rect.width() - 4) * self.level, rect.height() - 2 * inset)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor("#2e9d57") if self.voice else pal.color(QPalette.ColorRole.Highlight))
             painter.drawRoundedRect(fill, 4, 4)
@@ -164,11 +179,17 @@ class TalkBar(QWidget):
         self.hands_free.setAccessibleName("Hands-free listening")
         self.hands_free.setToolTip("Listen all the time and answer when you pause")
         self.hands_free.toggled.connect(self._hands_free_toggled)
+        self.narrate = QCheckBox("Narrate changes")
+        self.narrate.setAccessibleName("Narrate changes in view")
+        self.narrate.setToolTip("Say what changes in front of the camera without being asked (Ctrl+Shift+N)")
+        self.narrate.toggled.connect(lambda on: self.intent.emit(SetNarration(on)))
+        self.narrate.hide()
         self.state = StateIndicator()
         self.meter = MicMeter()
         self.mic_label = QLabel("Mic", objectName="hint")
         self.can_hear = True
         self.talking = False
+        self.narrator = False
         self.narrow = False
         self.row1, self.row2 = QHBoxLayout(), QHBoxLayout()
         for row in (self.row1, self.row2):
@@ -193,7 +214,7 @@ class TalkBar(QWidget):
         self._arrange(self.narrow, force=True)
 
     def _one_row_width(self) -> int:
-        parts = (self.talk, self.hands_free, self.state, self.mic_label)
+        parts = (self.talk, self.hands_free, self.state, self.mic_label) + ((self.narrate,) if self.narrator else ())
         m = self.layout().contentsMargins()
         return (sum(w.sizeHint().width() for w in parts) + self.meter.minimumWidth() + 14 * 5
                 + m.left() + m.right())
@@ -207,6 +228,7 @@ class TalkBar(QWidget):
                 row.takeAt(0)
         self.row1.addWidget(self.talk)
         self.row1.addWidget(self.hands_free)
+        self.row1.addWidget(self.narrate)
         second = self.row2 if narrow else self.row1
         second.addWidget(self.state, 1 if narrow else 0)
         second.addStretch(0 if narrow else 1)
@@ -218,6 +240,8 @@ class TalkBar(QWidget):
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override: the narrow (two-row) layout is the minimum
         m = self.layout().contentsMargins()
         first = self.talk.width() + self.hands_free.sizeHint().width() + 14
+        if self.narrator:
+            first += self.narrate.sizeHint().width() + 14
         second = 90 + self.mic_label.sizeHint().width() + self.meter.minimumWidth() + 28
         height = self.talk.minimumHeight() + self.state.sizeHint().height() + 6
         return QSize(max(first, second) + m.left() + m.right(), height + m.top() + m.bottom())
@@ -247,6 +271,19 @@ class TalkBar(QWidget):
         self.talk.setText(RELEASE if pressed else HOLD)
         self.talk.setDown(pressed)
         self.intent.emit(PushToTalk(pressed))
+
+    def set_narrator(self, narrator: bool) -> None:
+        """The narration toggle is there in narrator mode only."""
+        self.narrator = narrator
+        self.narrate.setVisible(narrator)
+        self._arrange(self.narrow, force=True)
+        self.updateGeometry()
+
+    def show_narration(self, on: bool) -> None:
+        """Show the session's narration state without asking for it again."""
+        self.narrate.blockSignals(True)
+        self.narrate.setChecked(on)
+        self.narrate.blockSignals(False)
 
     def _hands_free_toggled(self, on: bool) -> None:
         self.intent.emit(SetHandsFree(on))

@@ -83,6 +83,9 @@ def stylesheet(c: Colors, high_contrast: bool) -> str:
     QFrame#banner {{ background: {c.error_bg.name()}; border-radius: 8px; }}
     QFrame#banner QLabel {{ color: {c.error_text.name()}; }}
     QPushButton#pushToTalk {{ font-weight: 600; padding: 10px 22px; }}
+    QFrame#toolStep {{ border: none; border-left: {width + 2}px solid {c.muted.name()}; }}
+    QFrame#approval {{ border: {width + 1}px solid {c.accent.name()}; border-radius: 8px; }}
+    QLabel#toolError {{ color: {c.accent.name() if high_contrast else c.error_text.name()}; }}
     QPushButton#pushToTalk:pressed, QPushButton#pushToTalk:checked {{ background: {c.accent.name()};
         color: {"#000000" if high_contrast else "#ffffff"}; }}
     """
@@ -100,7 +103,9 @@ HIGH_CONTRAST_EXTRA = """
     QCheckBox::indicator:checked { image: url(%(check)s); }
     QCheckBox::indicator:disabled { border: 2px solid #a0a0a0; }
     QPushButton:disabled { border: 2px dashed #a0a0a0; }
-    QListWidget { border: 2px solid #ffffff; }
+    QListWidget, QPlainTextEdit { border: 2px solid #ffffff; }
+    QPlainTextEdit:focus, QToolButton:focus { border: 3px solid #ffd400; }
+    QToolButton#outputToggle { border: 2px solid #ffffff; border-radius: 4px; padding: 2px 6px; }
     QFrame#banner QPushButton { color: #000000; border: 2px solid #000000; background: #ffd400; }
     QSlider::groove:horizontal { height: 4px; background: #ffffff; border-radius: 2px; }
     QSlider::handle:horizontal { background: #ffd400; border: 2px solid #ffffff; width: 16px; margin: -8px 0;

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
 
 import pytest
+
+from app.policy import startup
+from app.policy.load import ENV_VAR
 
 from app.gui.bridge import Bridge
 from app.gui.main_window import MainWindow
@@ -30,20 +35,52 @@ class Harness:
 @pytest.fixture(autouse=True)
 def _isolated_home(monkeypatch, tmp_path):
     monkeypatch.setenv("HEARTH_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    startup.reset_for_tests()  # no policy unless a test writes one
+    yield
+    startup.reset_for_tests()
 
 
 @pytest.fixture
-def harness(qtbot) -> Harness:
-    bridge = Bridge()
-    session = FakeSession(bridge.post)
-    saved: list[Settings] = []
-    store = FakeStore(present=set(INSTALLED))
-    window = MainWindow(session, bridge, Settings(), save_settings=saved.append, store=store)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield Harness(window, session, bridge, saved, store)
-    window.close()
+def write_policy(tmp_path, monkeypatch) -> Callable[[str], Path]:
+    """``write_policy("camera_allowed = false")``: an organization policy (HEARTH_POLICY) for the next window."""
+
+    def write(text: str) -> Path:
+        path = tmp_path / "policy.toml"
+        path.write_text(text)
+        monkeypatch.setenv(ENV_VAR, str(path))
+        startup.reset_for_tests()
+        return path
+
+    return write
+
+
+@pytest.fixture
+def make_harness(qtbot):
+    """A window over a fake session, built when the test asks (after writing a policy, with its settings)."""
+    windows: list[MainWindow] = []
+
+    def make(settings: Settings = Settings(), saver=None) -> Harness:
+        bridge = Bridge()
+        session = FakeSession(bridge.post)
+        saved: list[Settings] = []
+        store = FakeStore(present=set(INSTALLED))
+        window = MainWindow(session, bridge, settings, store=store,
+                            save_settings=saver or (lambda new, base: saved.append(new)))
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+        return Harness(window, session, bridge, saved, store)
+
+    yield make
+    for window in windows:
+        window.close()
+
+
+@pytest.fixture
+def harness(make_harness) -> Harness:
+    return make_harness()
 
 
 __all__ = ["Harness", "load_settings", "save_settings"]

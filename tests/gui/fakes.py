@@ -11,25 +11,42 @@ from typing import Any, Callable
 from app.conversations.store import ConversationInfo, new_message_id
 from app.engine.messages import GenerationDone, GenerationStats, ModelLoaded, TextDelta, TranscriptEvent
 from app.loop.events import (
+    ApprovalGiven,
+    ApprovalRequested,
     ConversationList,
     ConversationOpened,
     DeleteConversation,
     ListConversations,
     LoopState,
+    ModeChanged,
+    NarrationChanged,
     NewConversation,
     OpenConversation,
     PushToTalk,
     RenameConversation,
     ReplyRecorded,
     SendText,
+    SetMode,
+    SetNarration,
     StateChanged,
     SwapModel,
+    ToolFinished,
+    ToolStarted,
     UserSaid,
 )
+from app.loop.vocabulary import ApprovalAnswer
+from app.tools.base import DisplayKind, Proposal, ProposalKind, ToolCall, ToolDisplay, failed, ok
 from models.base import ChatMessage, ModelError, Role, Speaker
 from models.store import InstalledModel
 
 STATS = GenerationStats(10, 3, 0.1, 30.0, 100.0, 0.5, kv_tokens=40, kv_bytes=4096)
+FILE_TEXT = "\n".join(f"{n:>3}  line {n} of main.py" for n in range(1, 31))
+DIFF = ("--- a/main.py\n+++ b/main.py\n@@ -1,3 +1,3 @@\n def main():\n-    print('helo')\n+    print('hello')\n"
+        "     return 0\n")
+READ = ToolCall("call-1", "read_file", {"path": "main.py"})
+EDIT = ToolCall("call-2", "edit_file", {"path": "main.py", "search": "helo", "replace": "hello"})
+PROPOSAL = Proposal(ProposalKind.EDIT, "Edit main.py: 1 line changed", DIFF, ("main.py",))
+MODES = {"assistant": "Assistant", "coding": "Coding assistant", "narrator": "Narrator (describes the camera)"}
 
 
 class FakeConversations:
@@ -90,12 +107,17 @@ class FakeSession:
         self.started = self.stopped = False
         self.between_tokens: Callable[[], None] = lambda: None
         self.book = FakeConversations(sink)
+        self.agent = False  # typed turns read a file, then propose an edit and wait for the answer
+        self.awaiting: tuple[int, ToolCall] | None = None
         self._conversation_intents: dict[type, Callable[[Any], None]] = {
             NewConversation: lambda i: self.book.new(i.system),
             OpenConversation: lambda i: self.book.open(i.conversation_id),
             RenameConversation: lambda i: self.book.rename(i.conversation_id, i.title),
             DeleteConversation: lambda i: self.book.delete(i.conversation_id),
             ListConversations: lambda _i: self.book.listing(),
+            SetMode: self._set_mode,
+            SetNarration: lambda i: self.sink(NarrationChanged(i.on)),
+            ApprovalAnswer: lambda i: self._background(self._answered, i.approved, i.answer),
         }
 
     def start(self) -> None:
@@ -114,7 +136,7 @@ class FakeSession:
     def handle(self, intent: object) -> None:
         self.intents.append(intent)
         if isinstance(intent, SendText):
-            self._background(self._typed_turn, intent)
+            self._background(self._agent_turn if self.agent else self._typed_turn, intent)
         elif isinstance(intent, PushToTalk) and not intent.pressed:
             self._background(self._spoken_turn)
         elif isinstance(intent, SwapModel):
@@ -133,10 +155,49 @@ class FakeSession:
         self._user(turn, intent.text, intent.images, intent.message_id or new_message_id())
         self.stream_reply(turn)
 
-    def _user(self, turn: int, text: str, images: tuple = (), message_id: str = "") -> None:
+    def _set_mode(self, intent: SetMode) -> None:
+        """Like the session's ModeSwitch: coding needs a folder; the answer is ModeChanged or an ErrorEvent."""
+        from app.engine.messages import ErrorEvent
+
+        if intent.mode == "coding" and not intent.workspace:
+            self.sink(ErrorEvent("The coding mode works on a folder: pass --workspace DIR (or pick one in the app)."))
+            return
+        tools = ("read_file", "edit_file") if intent.mode == "coding" else ()
+        self.sink(ModeChanged(intent.mode, MODES[intent.mode], intent.workspace if tools else "", tools))
+
+    def _agent_turn(self, intent: SendText) -> None:
+        """Says a few words, reads a file (long output), then proposes an edit and waits for the answer."""
+        turn = self.turn
+        self._user(turn, intent.text, intent.images, intent.message_id or new_message_id())
+        self.sink(StateChanged(LoopState.THINKING, turn))
+        self.sink(TextDelta(turn, "Let me look.", 0))
+        self.sink(GenerationDone(turn, "Let me look.", STATS, "tool_calls"))
+        self.sink(ToolStarted(turn, READ, "Reading main.py…"))
+        display = ToolDisplay(DisplayKind.FILE_EXCERPT, FILE_TEXT, "main.py lines 1-30")
+        self.sink(ToolFinished(turn, ok(READ.call_id, READ.name, FILE_TEXT, display)))
+        self.sink(GenerationDone(turn, "", STATS, "tool_calls"))
+        self.sink(ToolStarted(turn, EDIT, "Editing main.py…"))
+        self.awaiting = (turn, EDIT)
+        self.sink(ApprovalRequested(turn, EDIT, PROPOSAL))
+        self.sink(StateChanged(LoopState.LISTENING, turn))
+
+    def _answered(self, approved: bool, said: str) -> None:
+        if self.awaiting is None:
+            return
+        (turn, call), self.awaiting = self.awaiting, None
+        self.sink(ApprovalGiven(turn, call.call_id, approved, said))
+        if approved:
+            result = ok(call.call_id, call.name, "Edited main.py", ToolDisplay(DisplayKind.DIFF, DIFF, "main.py"))
+        else:
+            result = failed(call.call_id, call.name, f"the user did not approve this ({said!r}); nothing was changed.")
+        self.sink(ToolFinished(turn, result))
+        self.stream_reply(turn)
+
+    def _user(self, turn: int, text: str, images: tuple = (), message_id: str = "",
+              stt_turn: int | None = None) -> None:
         message_id = message_id or new_message_id()
         self.book.record(ChatMessage(Speaker.USER, text, images, message_id))
-        self.sink(UserSaid(turn, text, images, message_id))
+        self.sink(UserSaid(turn, text, images, message_id, stt_turn_id=stt_turn))
 
     def _spoken_turn(self) -> None:
         turn, stt_turn = self.turn, 1000 + self.turn  # like the real loop: transcription has its own turn ids
@@ -145,7 +206,7 @@ class FakeSession:
         for n in range(1, len(words)):
             self.sink(TranscriptEvent(stt_turn, " ".join(words[:n]), partial=True, audio_seconds=0.3 * n))
         self.sink(TranscriptEvent(stt_turn, self.spoken, partial=False, audio_seconds=1.5))
-        self._user(turn, self.spoken)
+        self._user(turn, self.spoken, stt_turn=stt_turn)
         self.stream_reply(turn)
 
     def stream_reply(self, turn: int) -> None:

@@ -240,3 +240,17 @@ def test_very_long_words_wrap_inside_the_bubble(harness, qtbot):
     assert bubble.text == "o" * 300  # what the view reports is the model's text
     qtbot.waitUntil(lambda: bubble.label.height() > 2 * bubble.label.fontMetrics().height())  # it wrapped
     assert bubble.label.width() <= bubble.maximumWidth()
+
+
+def test_spoken_bubbles_are_confirmed_by_their_transcription_id(harness, qtbot):
+    from app.loop.events import UserSaid
+
+    w, bridge = harness.window, harness.bridge
+    bridge.post(TranscriptEvent(1001, "first words", partial=False, audio_seconds=1.0))
+    bridge.post(TranscriptEvent(1002, "second words", partial=False, audio_seconds=1.0))  # before the first's UserSaid
+    bridge.post(UserSaid(1, "first words", message_id="u1", stt_turn_id=1001))
+    bridge.post(UserSaid(2, "second words", message_id="u2", stt_turn_id=1002))
+    qtbot.waitUntil(lambda: w.conversation.by_message("u2") is not None)
+    users = [(m.text, m.message_id, m.turn_id) for m in w.conversation.messages() if m.who is Who.USER]
+    assert users == [("first words", "u1", 1), ("second words", "u2", 2)]
+    assert w.conversation.spoken_bubble(1001) is w.conversation.by_message("u1")

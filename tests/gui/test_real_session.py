@@ -228,3 +228,29 @@ def test_with_no_chat_model_a_typed_message_says_why_in_the_conversation(qtbot, 
         assert w.compose.text.text() == "anyone home?"
     finally:
         w.close()
+
+
+def test_switching_to_coding_with_the_real_session_and_the_policys_tools(qtbot, tiny_llm, tmp_path, write_policy):
+    write_policy('allowed_tools = ["read_file", "list_files"]\n')
+    workspace = tmp_path / "project"
+    workspace.mkdir()
+    settings = replace(Settings(), models=replace(Settings().models, chat=str(tiny_llm)))
+    w = open_window(qtbot, settings, VoicePorts())
+    try:
+        w.mode._pick = lambda _parent, _start: str(workspace)
+        combo = w.mode.combo
+        combo.setCurrentIndex(combo.findData("coding"))
+        combo.activated.emit(combo.currentIndex())
+        qtbot.waitUntil(lambda: w.mode.current == "coding", timeout=30000)
+        assert w.mode.status.text() == f"Mode: Coding assistant, working in {workspace} with 2 tools."
+        assert (w.settings.conversation.mode, w.settings.workspace.folder) == ("coding", str(workspace))
+        from app.config.settings import load_settings
+
+        saved = load_settings().settings  # remembered in the user's settings file
+        assert (saved.conversation.mode, saved.workspace.folder) == ("coding", str(workspace))
+        combo.setCurrentIndex(combo.findData("narrator"))
+        combo.activated.emit(combo.currentIndex())
+        qtbot.waitUntil(lambda: w.mode.current == "narrator", timeout=30000)
+        assert w.talk.narrate.isVisibleTo(w) and not w.banner.isVisible()
+    finally:
+        w.close()

@@ -171,10 +171,12 @@ def test_continue_without_is_remembered(qtbot):
 
     saved = []
     QTimer.singleShot(0, dismiss)
-    missing, settings = first_run(FakeStore(present={"kokoro"}), Settings(), saved.append)
+    save = lambda new, base: saved.append((new, base))  # noqa: E731
+    missing, settings = first_run(FakeStore(present={"kokoro"}), Settings(), save)
     assert len(opened) == 1 and missing == ["qwen3.5-4b", "whisper-turbo"]
+    assert settings.ui.first_run_done and saved == [(settings, Settings())]  # in settings, not a marker file
     QTimer.singleShot(0, lambda: opened.append(QApplication.activeModalWidget()))
-    missing, _ = first_run(FakeStore(present={"kokoro"}), settings, saved.append)  # the next launch
+    missing, _ = first_run(FakeStore(present={"kokoro"}), settings, save)  # the next launch
     qtbot.wait(20)
     assert opened[1:] == [None] and missing == ["qwen3.5-4b", "whisper-turbo"]
 
@@ -205,3 +207,19 @@ def test_every_failure_is_reported_not_only_the_last(qtbot):
     assert "qwen3.5-4b: can't reach the hub" in status and "whisper-turbo: disk full" in status
     assert "2 models could not be installed" in status and dialog.isVisible()
     assert not dialog.cancel_button.isVisible()
+
+
+def test_a_failed_load_named_by_the_engine_marks_that_model_only(qtbot):
+    from app.engine.messages import ModelLoadFailed
+
+    session = FakeSession(lambda e: None)
+    w = window(qtbot, session)
+    # three loads pending (brain, hearing, voice): a message naming none of them could not be attributed by guessing
+    message = "The model folder is damaged (config.json missing)."
+    w.bridge.post(ModelLoadFailed(Role.VLM, "qwen3.5-4b", message))
+    w.bridge.post(ErrorEvent(message))
+    qtbot.waitUntil(lambda: w.talk.state.label.text() == "No chat model")
+    assert "qwen3.5-4b could not be loaded" in w.picker.status.text()
+    assert w.picker.status.text() == "qwen3.5-4b could not be loaded (see the message above)."
+    assert w.picker._pending == {Role.STT: "whisper-turbo", Role.TTS: "kokoro"}  # still loading
+    assert w.banner.current == message
