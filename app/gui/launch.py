@@ -109,12 +109,20 @@ def real_session(settings: Settings, sink: Sink, frames: SharedFrame, ports: Voi
     """The shared session (app/loop/builder.py) over the devices' voice ports; the preview is its frame source; the
     window reopens the last conversation (setting ``conversation.resume_last``)."""
     from app.loop.book import ConversationChoice, Start
-    from app.loop.builder import Ports, SessionSpec, build_session
+    from dataclasses import replace
+
+    from app.loop.builder import Ports, SessionSpec, SetupError, build_session
+    from app.loop.events import Notice
 
     ports = live_voice(settings, sink) if ports is None else ports
     choice = ConversationChoice(Start.LATEST if settings.conversation.resume_last else Start.NEW)
     spec = SessionSpec(hands_free=settings.audio.mode is ListenMode.HANDS_FREE, choice=choice)
-    session, loads = build_session(settings, sink, Ports(ports.hearing, ports.audio_out, frames), spec)
+    try:
+        session, loads = build_session(settings, sink, Ports(ports.hearing, ports.audio_out, frames), spec)
+    except SetupError as exc:  # e.g. coding mode without a folder: open in the assistant mode and say why
+        sink(Notice(f"{exc} Hearth opened in the assistant mode; pick the mode again under Mode."))
+        spec = replace(spec, mode="assistant")
+        session, loads = build_session(settings, sink, Ports(ports.hearing, ports.audio_out, frames), spec)
     return StartWith(session, loads, can_hear=ports.hearing is not None)
 
 

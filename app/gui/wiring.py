@@ -39,6 +39,7 @@ def wire_events(w: "MainWindow", bridge: "Bridge") -> None:
         se.ApprovalGiven: w.agent.approval_given,
         se.ToolFinished: w.agent.tool_finished,
         se.ModeChanged: w.mode_changed,
+        se.ModeRefused: lambda e: on_error(w, ev.ErrorEvent(e.message)),
         se.NarrationChanged: w.narration_changed,
         ev.ErrorEvent: lambda e: on_error(w, e),
         se.ConversationOpened: lambda e: on_opened(w, e),

@@ -136,7 +136,7 @@ def cancel_tools(loop: Loop, cmds: Commands) -> Loop:
     names = {c.call_id: c.name for m in history.messages if isinstance(m, AssistantToolCalls) for c in m.calls}
     for call_id in open_calls:
         reply = ToolReply(call_id, names.get(call_id, ""), "Cancelled: the user interrupted.", new_message_id())
-        cmds.append(Record(reply))
+        cmds.extend([Record(reply), Publish(ToolFinished(turn.turn_id, failed(call_id, reply.name, "stopped by you")))])
         history = history.with_message(reply)
     return replace(loop, history=history, turn=replace(turn, running_call=None, queued_calls=(), awaiting=None))
 

@@ -261,6 +261,15 @@ class ModeChanged:
 
 
 @dataclass(frozen=True)
+class ModeRefused:
+    """A SetMode could not be applied (unknown, forbidden by policy, no workspace): the mode stays as it was."""
+
+    mode: str
+    message: str
+    t: float = field(default_factory=now)
+
+
+@dataclass(frozen=True)
 class SetNarration:
     """Narrator mode: describe changes in view without being asked (on) or only on request (off)."""
 

@@ -70,6 +70,7 @@ from app.loop.events import (
     SendText,
     MicLevel,
     ModeChanged,
+    ModeRefused,
     NarrationChanged,
     SetHandsFree,
     SetMode,
@@ -146,7 +147,7 @@ class Session:
             RenameConversation: lambda i: self.book.rename(i.conversation_id, i.title),
             DeleteConversation: self._on_delete,
             ListConversations: lambda _i: self._sink(self.book.listing()),
-            _Open: lambda i: self._open(i.choice),
+            _Open: lambda i: (self._open(i.choice), self._announce_mode()),
             CacheRestored: self._on_cache_restored,
             ApprovalAnswer: self._apply,
             SetMode: self._on_set_mode,
@@ -296,7 +297,7 @@ class Session:
             setup = self._modes.setup(intent.mode, workspace, self.loop.config,
                                       None if isinstance(self.frames, NoFrames) else self.frames)
         except SetupError as exc:
-            self._sink(ErrorEvent(str(exc)))
+            self._sink(ModeRefused(intent.mode, str(exc)))
             return
         if self.loop.turn is not None:
             self._apply(Interrupt())
@@ -305,13 +306,18 @@ class Session:
         if self.narration is not None:
             self.narration.close()
         self.tools, self.mode, self.narration = setup.desk, setup.mode, setup.narration
-        if self.narration is not None and self.narration.settings.narrate_changes:
-            self.post(SetNarration(True))
         history = replace(self.loop.history, system=self.book.current.system or setup.system)
         self.loop = replace(self.loop, config=setup.config, history=history)
         self.frames_on = setup.frames_on
-        folder = str(setup.desk.workspace.folder or "") if setup.desk else ""
-        self._sink(ModeChanged(setup.mode.name, setup.mode.title, folder, tuple(t.name for t in setup.config.tools)))
+        if self.narration is not None and self.narration.settings.narrate_changes:
+            self.post(SetNarration(True))
+        self._announce_mode()
+
+    def _announce_mode(self) -> None:
+        if self.mode is None:
+            return
+        folder = str(self.tools.workspace.folder or "") if self.tools else ""
+        self._sink(ModeChanged(self.mode.name, self.mode.title, folder, tuple(t.name for t in self.loop.config.tools)))
 
     def _on_delete(self, intent: DeleteConversation) -> None:
         if self.book.delete(intent.conversation_id):
