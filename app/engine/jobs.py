@@ -146,13 +146,16 @@ class GenerationJob:
         self._last = piece
         self._generated.append(piece.token)
         events: list[Any] = []
-        text = self._plain(piece.text, final=piece.finish_reason is not None)
+        reason = piece.finish_reason
+        if reason is None and len(self._generated) >= self._sampling.max_tokens:
+            reason = "length"  # the limit holds whatever the library does (mlx-vlm yields one token more)
+        text = self._plain(piece.text, final=reason is not None)
         if text:
             self._text.append(text)
             events.append(TextDelta(self.turn_id, text, len(self._generated) - 1))
-        if piece.finish_reason is not None:
+        if reason is not None:
             self.close()
-            events.append(self._finish(piece.finish_reason))
+            events.append(self._finish(reason))
         return events
 
     def _plain(self, text: str, final: bool) -> str:

@@ -3,9 +3,6 @@ whose output feeds the echo canceller as its far-end reference (barge-in without
 
 from __future__ import annotations
 
-from audio.types import AudioFileError
-from audio.wav_stream import output_problem
-
 import sys
 import threading
 from pathlib import Path
@@ -14,11 +11,12 @@ from typing import Any, Callable, TextIO
 from app.loop.vocabulary import PlaybackFinished, PlaybackFlushed
 from app.engine.messages import AudioChunk, ErrorEvent
 from app.config.settings import Settings
-from app.ports.pipeline import PipelineHearing
+from app.ports.base import AudioOut
+from app.ports.pipeline import PipelineHearing, WavOut
 from audio.capture import MicrophoneSource
 from audio.endpoint import EndpointConfig
 from audio.pipeline import build_hearing
-from audio.playback import ClauseFinished, ClauseTag, DeviceFailed, Drained, FileBackend, Player, SoundDeviceBackend
+from audio.playback import ClauseFinished, ClauseTag, DeviceFailed, Drained, Player, SoundDeviceBackend
 
 Post = Callable[[Any], None]
 
@@ -85,8 +83,17 @@ class EnterToTalk:
             print("[listening…]" if self.pressed else "[sent]", file=self.err)
 
 
+def live_speaker(settings: Settings, out: Path | None, far_end: Any) -> AudioOut:
+    """The speaker, or with ``out`` a WAV file written as replies come (a file has no clock to drain it, so the
+    incremental WavOut, not a player backend that would only be emptied at exit and keep turns from finishing)."""
+    if out is not None:
+        return WavOut(out)  # AudioFileError for a missing or read-only folder, before any work
+    player = Player(24000, on_far_end=far_end, volume=settings.voice.volume)
+    return PlayerOut(player, SoundDeviceBackend(settings.audio.output_device or None))
+
+
 def live_ports(settings: Settings, cfg: EndpointConfig, push_to_talk: bool, out: Path | None,
-               err: TextIO) -> tuple[PipelineHearing, PlayerOut]:
+               err: TextIO) -> tuple[PipelineHearing, AudioOut]:
     """Microphone hearing and a speaker (or a WAV file when ``out`` is given). Raises AudioError with the fix."""
     a = settings.audio
     mic = MicrophoneSource(a.input_device or None, on_notice=lambda n: print(f"[{n.message}]", file=err))
@@ -94,11 +101,8 @@ def live_ports(settings: Settings, cfg: EndpointConfig, push_to_talk: bool, out:
                                     aec_backend="webrtc" if a.echo_cancellation else "none")
     for note in notes:
         print(f"[{note}]", file=err)
-    player = Player(24000, on_far_end=pipeline.aec.push_far_end, volume=settings.voice.volume)
-    if out is not None and (problem := output_problem(out)):
-        raise AudioFileError(problem)
-    backend = FileBackend(out) if out else SoundDeviceBackend(a.output_device or None)
+    speaker = live_speaker(settings, out, pipeline.aec.push_far_end)
     hearing = PipelineHearing(pipeline)
     if push_to_talk:
         EnterToTalk(hearing, err)
-    return hearing, PlayerOut(player, backend)
+    return hearing, speaker

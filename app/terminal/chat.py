@@ -35,6 +35,14 @@ HELP = ("Commands: /image PATH (show the model a picture with your next message)
 WAIT_S = 600.0  # a reply or model load that says nothing for this long is reported, not waited for forever
 
 
+def wrapped(text: str) -> str:
+    """Wrapped at word boundaries to the terminal's width (a terminal would cut words in half)."""
+    import shutil
+    import textwrap
+
+    return textwrap.fill(text, width=max(40, shutil.get_terminal_size((100, 24)).columns - 1))
+
+
 def rss_gb() -> float:
     """Peak resident memory of this process (ru_maxrss is KiB on Linux, bytes on macOS)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -67,7 +75,7 @@ class TerminalChat:
         self.view = ChatView()
         self._slash: dict[str, Callable[[str], None]] = {
             "/image": self.attach_image, "/model": self.model_command, "/new": self.new, "/reset": self.new,
-            "/help": lambda _a: print(HELP, file=self.err), "/quit": self.quit,
+            "/help": lambda _a: print(wrapped(HELP), file=self.err), "/quit": self.quit,
         }
         self._render: dict[type, Callable[[Any], None]] = {
             TextDelta: lambda e: print(e.text, end="", file=self.out, flush=True),
@@ -186,7 +194,7 @@ class TerminalChat:
 
     def interactive(self) -> int:
         print(f"Chatting with {self.view.model}.", file=self.err)
-        print(HELP, file=self.err)
+        print(wrapped(HELP), file=self.err)
         while not self.view.quit:
             try:
                 line = input("you> ").strip()

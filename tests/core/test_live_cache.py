@@ -152,3 +152,14 @@ def test_engine_keeps_one_live_cache_per_conversation_and_a_swap_prefills_once(t
         assert e.stats.reused_tokens > 0  # ...then it is incremental again
     finally:
         engine.stop()
+
+
+def test_a_reply_never_exceeds_max_tokens(tiny_chat):
+    live = LiveCache(tiny_chat, plain_factory)
+    job = GenerationJob(1, tiny_chat, ChatRequest(msgs((Speaker.USER, "Talk a lot.")), SamplingParams(max_tokens=5)),
+                        live)
+    while True:
+        done = next((e for e in job.step() if isinstance(e, GenerationDone)), None)
+        if done is not None:
+            break
+    assert done.stats.generated_tokens <= 5
