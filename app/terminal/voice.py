@@ -172,7 +172,9 @@ def _pump(session: Session, events: queue.Queue[Any], printer: Printer, n_models
         try:
             event = events.get(timeout=0.2)
         except queue.Empty:
-            if isinstance(hearing, TurnByTurnHearing) and hearing.finished and session.loop.turn is None:
+            loop = session.loop  # one read of the session's current state (replaced whole, never mutated)
+            idle = loop.turn is None and loop.stt_turn is None
+            if isinstance(hearing, TurnByTurnHearing) and hearing.finished and idle and loaded >= n_models:
                 return 0
             continue
         printer.show(event)

@@ -84,3 +84,20 @@ def harness(make_harness) -> Harness:
 
 
 __all__ = ["Harness", "load_settings", "save_settings"]
+
+
+@pytest.fixture(autouse=True)
+def _patient_qtbot(monkeypatch):
+    """Waits long enough for a loaded 2-core machine (a wait that succeeds returns at once either way)."""
+    from pytestqt.qtbot import QtBot
+
+    wait_until, wait_signal = QtBot.waitUntil, QtBot.waitSignal
+
+    def patient_until(self, callback, *, timeout=30000):
+        return wait_until(self, callback, timeout=timeout)
+
+    def patient_signal(self, signal=None, *, timeout=30000, **kwargs):
+        return wait_signal(self, signal, timeout=timeout, **kwargs)
+
+    monkeypatch.setattr(QtBot, "waitUntil", patient_until)
+    monkeypatch.setattr(QtBot, "waitSignal", patient_signal)

@@ -168,11 +168,11 @@ def test_tab_goes_from_the_diff_to_approve_then_reject(harness, qtbot):
     panel = start_agent_turn(harness, qtbot)
     qtbot.waitUntil(lambda: w.focusWidget() is panel.detail.body)
     qtbot.keyClick(panel.detail.body, Qt.Key.Key_Tab)
-    assert w.focusWidget() is panel.approve
+    qtbot.waitUntil(lambda: w.focusWidget() is panel.approve)
     qtbot.keyClick(panel.approve, Qt.Key.Key_Tab)
-    assert w.focusWidget() is panel.reject
+    qtbot.waitUntil(lambda: w.focusWidget() is panel.reject)
     qtbot.keyClick(panel.reject, Qt.Key.Key_Space)  # Space presses the focused button (it does not talk)
-    assert harness.intents(ApprovalAnswer) == [ApprovalAnswer(EDIT.call_id, False, "button")]
+    qtbot.waitUntil(lambda: harness.intents(ApprovalAnswer) == [ApprovalAnswer(EDIT.call_id, False, "button")])
 
 
 def test_barge_in_during_an_approval_stops_the_step(harness, qtbot):
