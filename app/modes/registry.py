@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-import threading
 
 from app.modes.base import Mode
+from app.plugins import import_all
 
 DEFAULT_MODE = "assistant"
 _MODES: dict[str, Mode] = {}
-_discovered = False
-_lock = threading.Lock()
 
 
 def register_mode(mode: Mode) -> Mode:
@@ -22,16 +18,7 @@ def register_mode(mode: Mode) -> Mode:
 
 
 def _discover() -> None:
-    global _discovered
-    with _lock:
-        if _discovered:
-            return
-        import app.modes as package
-
-        for mod in pkgutil.iter_modules(package.__path__):
-            if not mod.name.startswith("_"):
-                importlib.import_module(f"{package.__name__}.{mod.name}")
-        _discovered = True
+    import_all("app.modes")
 
 
 def all_modes() -> dict[str, Mode]:

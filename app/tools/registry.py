@@ -3,18 +3,14 @@ file (nothing else changes). ``@register_tool`` goes on a class whose instances 
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-import threading
 from dataclasses import dataclass
 from typing import Iterable, Mapping, TypeVar
 
 from app.tools.base import Tool
 from models.tool_format import ToolSpec
+from app.plugins import import_all
 
 _TOOLS: dict[str, Tool] = {}
-_discovered = False
-_lock = threading.Lock()
 T = TypeVar("T", bound=type)
 
 
@@ -29,16 +25,7 @@ def register_tool(cls: T) -> T:
 
 
 def _discover() -> None:
-    global _discovered
-    with _lock:
-        if _discovered:
-            return
-        import app.tools as package
-
-        for mod in pkgutil.iter_modules(package.__path__):
-            if not mod.name.startswith("_"):
-                importlib.import_module(f"{package.__name__}.{mod.name}")
-        _discovered = True
+    import_all("app.tools")
 
 
 def all_tools() -> dict[str, Tool]:
