@@ -30,6 +30,15 @@ def cast_for_device(model: Any) -> None:
                           model.parameters()))
 
 
+def generation_prompt_length(full: str, bare: str, encode: Any) -> int:
+    """Tokens of the generation prompt (``full`` = the rendering with it, ``bare`` = without). A later turn renders
+    the history differently from this prompt from there on (Qwen's empty think block, for one), so the engine keeps
+    its snapshot of untrimmable layers before it."""
+    if full == bare or not full.startswith(bare):
+        return 0
+    return len(encode(full[len(bare):]))
+
+
 def read_config(folder: ModelFolder) -> dict[str, Any]:
     if folder.config:
         return folder.config

@@ -99,6 +99,7 @@ class EncodedPrompt:
     tokens: tuple[int, ...]
     media_start: int | None = None  # index of the first image token; None for a text-only prompt
     inputs: Any = field(default=None, compare=False, repr=False)
+    stable: int = 0  # tokens that later turns render the same way (the messages, not the generation prompt)
 
 
 @dataclass(frozen=True)

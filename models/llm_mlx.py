@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from models._chat_common import PREFILL_CHUNK, cast_for_device, eval_cache, has_vision, piece_from, read_config
+from models._chat_common import PREFILL_CHUNK, cast_for_device, eval_cache, generation_prompt_length, has_vision
+from models._chat_common import piece_from, read_config
 from models._chat_common import text_messages
 from models.base import (
     ChatRequest,
@@ -72,7 +73,23 @@ class MlxLmChat:
         return ToolFormat.of(self.tokenizer)
 
     def encode(self, request: ChatRequest) -> EncodedPrompt:
-        return EncodedPrompt(tuple(self.prompt_tokens(request)))
+        tokens = tuple(self.prompt_tokens(request))
+        return EncodedPrompt(tokens, stable=len(tokens) - self._generation_prompt_length(request))
+
+    def _generation_prompt_length(self, request: ChatRequest) -> int:
+        from models.tool_format import render_text
+
+        def text(add: bool) -> str:
+            if request.uses_tools:
+                return render_text(self.tokenizer, request.messages, request.tools, add_generation_prompt=add)
+            return self.tokenizer.apply_chat_template(text_messages(request.messages), tokenize=False,
+                                                      add_generation_prompt=add)
+
+        try:
+            full, bare = text(True), text(False)
+        except Exception:  # noqa: BLE001 - a template that cannot render without a generation prompt: no split
+            return 1
+        return generation_prompt_length(full, bare, lambda t: self.tokenizer.encode(t, add_special_tokens=False)) or 1
 
     def prefill(self, prompt: EncodedPrompt, prompt_cache: list[Any], start: int, end: int) -> None:
         import mlx.core as mx

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from models._chat_common import PREFILL_CHUNK, cast_for_device, eval_cache, has_vision, pil_image, piece_from
+from models._chat_common import PREFILL_CHUNK, cast_for_device, eval_cache, generation_prompt_length, has_vision
+from models._chat_common import pil_image, piece_from
 from models._chat_common import read_config
 from models.base import (
     ChatMessage,
@@ -84,14 +85,17 @@ class MlxVlmChat:
 
         images = [pil_image(img) for m in request.messages if isinstance(m, ChatMessage)
                   for img in m.images if m.speaker is Speaker.USER]
-        if request.uses_tools:
-            from models.tool_format import render_text
+        def render(add: bool) -> str:
+            if request.uses_tools:
+                from models.tool_format import render_text
 
-            prompt = render_text(self.processor, request.messages, request.tools)
-        else:
-            prompt = apply_chat_template(
-                self.processor, self.model.config, vlm_messages(request.messages), num_images=len(images)
-            )
+                return render_text(self.processor, request.messages, request.tools, add_generation_prompt=add)
+            return apply_chat_template(self.processor, self.model.config, vlm_messages(request.messages),
+                                       add_generation_prompt=add, num_images=len(images))
+
+        prompt = render(True)
+        tokenizer = getattr(self.processor, "tokenizer", self.processor)
+        tail = generation_prompt_length(prompt, render(False), lambda t: tokenizer.encode(t, add_special_tokens=False))
         config = self.model.config
         inputs = prepare_inputs(
             self.processor, images=images or None, prompts=prompt,
@@ -99,11 +103,12 @@ class MlxVlmChat:
             add_special_tokens=should_add_special_tokens(config.model_type, self.processor),
         )
         tokens = tuple(int(t) for t in inputs["input_ids"].flatten().tolist())
+        stable = len(tokens) - max(1, tail)
         if not images:
-            return EncodedPrompt(tokens)
+            return EncodedPrompt(tokens, stable=stable)
         media = {getattr(config, "image_token_index", None), getattr(config, "image_token_id", None)} - {None}
         first = next((i for i, t in enumerate(tokens) if t in media), 0)
-        return EncodedPrompt(tokens, media_start=first, inputs=dict(inputs))
+        return EncodedPrompt(tokens, media_start=first, inputs=dict(inputs), stable=stable)
 
     def prefill(self, prompt: EncodedPrompt, prompt_cache: list[Any], start: int, end: int) -> None:
         import mlx.core as mx
@@ -137,25 +142,59 @@ class MlxVlmChat:
             lm._position_ids = mx.zeros((3, 1, 1), dtype=mx.int32)
 
     def generate(self, prompt: EncodedPrompt, prompt_cache: list[Any], start: int,
-                 sampling: SamplingParams) -> Iterator[TokenPiece]:
+                 sampling: SamplingParams, at_prompt_end: Callable[[int], None] | None = None) -> Iterator[TokenPiece]:
         """From ``start`` (the cache holds the tokens before it): a text-only continuation feeds token ids; a prompt
-        with images is fed whole with its pixels (``start`` must then be 0)."""
+        with new images is fed whole with its pixels (``start`` must then be 0), and ``at_prompt_end(n)`` is called
+        when the cache holds all but its last token (mlx-vlm's prefill checkpoint), so the engine can snapshot it."""
         import mlx.core as mx
         from mlx_vlm.generate import stream_generate
 
         if prompt.media_start is not None and start <= prompt.media_start:
             if start:
                 raise ModelError("Internal error: a prompt with new images must be fed from its start.")
-            extra = {k: v for k, v in prompt.inputs.items() if k not in ("input_ids", "pixel_values", "attention_mask")}
-            feed = dict(input_ids=prompt.inputs["input_ids"], pixel_values=prompt.inputs.get("pixel_values"),
-                        mask=prompt.inputs.get("attention_mask"), **extra)
-        else:
-            if start == 0:
-                self.set_position_state(None)
-            feed = dict(input_ids=mx.array(prompt.tokens[start:])[None])
+            yield from self._with_pixels(prompt, prompt_cache, sampling, at_prompt_end)
+            return
+        if start == 0:
+            self.set_position_state(None)
         s = sampling
         for result in stream_generate(
             self.model, self.processor, "", max_tokens=s.max_tokens, temperature=s.temperature, top_p=s.top_p,
-            prompt_cache=prompt_cache, **feed,
+            prompt_cache=prompt_cache, input_ids=mx.array(prompt.tokens[start:])[None],
         ):
             yield piece_from(result)
+
+    def _with_pixels(self, prompt: EncodedPrompt, prompt_cache: list[Any], sampling: SamplingParams,
+                     at_prompt_end: Callable[[int], None] | None) -> Iterator[TokenPiece]:
+        """mlx-vlm's generate_step over the prepared inputs, detokenized as its stream_generate does."""
+        import time
+
+        import mlx.core as mx
+        from mlx_vlm.generate.ar import generate_step
+        from mlx_vlm.tokenizer_utils import make_streaming_detokenizer
+
+        inputs = prompt.inputs
+        extra = {k: v for k, v in inputs.items() if k not in ("input_ids", "pixel_values", "attention_mask")}
+        n_prompt = len(prompt.tokens)
+        checkpoint = {} if at_prompt_end is None else dict(
+            prompt_cache_checkpoint=lambda n, _cache: at_prompt_end(n),
+            prompt_cache_checkpoint_len=prompt.stable or n_prompt - 1)
+        self.set_position_state(None)
+        tokenizer = getattr(self.processor, "tokenizer", self.processor)
+        detokenizer = make_streaming_detokenizer(self.processor)
+        s, t0 = sampling, time.perf_counter()
+        steps = generate_step(inputs["input_ids"], self.model, inputs.get("pixel_values"), inputs.get("attention_mask"),
+                              max_tokens=s.max_tokens, temperature=s.temperature, top_p=s.top_p,
+                              prompt_cache=prompt_cache, **checkpoint, **extra)
+        n = 0
+        for n, (token, _logprobs) in enumerate(steps, 1):
+            token = int(token)
+            if tokenizer.stopping_criteria(token):
+                detokenizer.finalize()
+                yield TokenPiece(detokenizer.last_segment, token, n_prompt, 0.0, n / (time.perf_counter() - t0),
+                                 mx.get_peak_memory() / 1e9, "stop")
+                return
+            detokenizer.add_token(token)
+            yield TokenPiece(detokenizer.last_segment, token, n_prompt, 0.0, n / (time.perf_counter() - t0),
+                             mx.get_peak_memory() / 1e9, None)
+        detokenizer.finalize()
+        yield TokenPiece(detokenizer.last_segment, -1, n_prompt, 0.0, 0.0, mx.get_peak_memory() / 1e9, "length")

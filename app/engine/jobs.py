@@ -122,16 +122,30 @@ class GenerationJob:
 
     def step(self) -> list[Any]:
         if self._at < self._end:
-            b = min(self._end, self._at + PREFILL_CHUNK)
+            stable = self.prompt.stable if self._at < self.prompt.stable < self._end else self._end
+            b = min(stable, self._at + PREFILL_CHUNK)
             self._model.prefill(self.prompt, self.live.layers, self._at, b)
             self._at = b
             self.live.fed(self.prompt.tokens[:b])
-            if b == self._end and self.live.needs_snapshots:
+            if b == stable and self.live.needs_snapshots:  # the end of the messages (later turns render them the
+                # same way) and the end of the prompt: a rewind goes back to the latest one it can use
                 self.live.take_snapshot()
             return []
         if self._pieces is None:
-            self._pieces = self._model.generate(self.prompt, self.live.layers, self._at, self._sampling)
+            self._pieces = self._generate()
         return self._next_token()
+
+    def _generate(self) -> Iterator[TokenPiece]:
+        """The adapter's stream; a prompt with new pixels is fed whole by the adapter, which tells when the cache
+        holds all but its last token, so the snapshot for later rewinds is taken there too."""
+        if self._at == self._end and self.prompt.media_start is not None and self._at <= self.prompt.media_start \
+                and self.live.needs_snapshots:
+            def at_prompt_end(n: int) -> None:
+                self.live.fed(self.prompt.tokens[:n])
+                self.live.take_snapshot()
+
+            return self._model.generate(self.prompt, self.live.layers, self._at, self._sampling, at_prompt_end)
+        return self._model.generate(self.prompt, self.live.layers, self._at, self._sampling)
 
     def _next_token(self) -> list[Any]:
         assert self._pieces is not None

@@ -82,7 +82,7 @@ class LiveCache:
         self._factory = factory
         self.layers: list[Any] = factory(model)
         self.tokens: list[int] = []
-        self.snapshot: Snapshot | None = None
+        self.snapshots: tuple[Snapshot, ...] = ()  # oldest first: at the end of the messages, and of the prompt
         self.position: Any = None
         self.rebuilds = 0  # times the cache had to start over (cold prefills), for tests and stats
 
@@ -99,8 +99,9 @@ class LiveCache:
         if all(rewindable(c) for c in self.layers):
             self._trim_to(want)
             return self._resume(want)
-        snap = self.snapshot
-        if snap is not None and snap.length <= want:
+        usable = [snap for snap in self.snapshots if snap.length <= want]
+        if usable:
+            snap = max(usable, key=lambda x: x.length)
             self._restore(snap)
             return self._resume(snap.length)
         return self._restart()
@@ -115,8 +116,7 @@ class LiveCache:
             for c in self.layers:
                 c.trim(drop)
         self.tokens = self.tokens[:length]
-        if self.snapshot is not None and self.snapshot.length > length:
-            self.snapshot = None
+        self.snapshots = tuple(snap for snap in self.snapshots if snap.length <= length)
 
     def _restore(self, snap: Snapshot) -> None:
         drop = len(self.tokens) - snap.length
@@ -127,12 +127,13 @@ class LiveCache:
                 c.trim(drop)
         self.tokens = self.tokens[:snap.length]
         self.position = snap.position
+        self.snapshots = tuple(x for x in self.snapshots if x.length <= snap.length)
 
     def _restart(self) -> int:
         if self.tokens:
             self.rebuilds += 1
         self.layers = self._factory(self.model)
-        self.tokens, self.snapshot, self.position = [], None, None
+        self.tokens, self.snapshots, self.position = [], (), None
         self.model.set_position_state(None)
         return 0
 
@@ -146,13 +147,19 @@ class LiveCache:
         """Copy the layers that cannot be trimmed (only those), so a later rewind can come back here."""
         fixed = {i: c for i, c in enumerate(self.layers) if not rewindable(c)}
         if not fixed:
-            self.snapshot = None
+            self.snapshots = ()
             return
         import mlx.core as mx
 
         states = {i: _copy_state(c.state) for i, c in fixed.items()}
         mx.eval([a for state in states.values() for a in _arrays(state)])
-        self.snapshot = Snapshot(len(self.tokens), states, self.position)
+        kept = tuple(x for x in self.snapshots if x.length < len(self.tokens))[-1:]
+        self.snapshots = kept + (Snapshot(len(self.tokens), states, self.position),)
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The newest snapshot (None when there is none)."""
+        return self.snapshots[-1] if self.snapshots else None
 
     def invalidate(self) -> None:
         """Forget everything (after a failure mid-update): the next turn prefills from scratch."""

@@ -51,5 +51,5 @@ def load_live(live: LiveCache, req: LoadCache, cache_label: str) -> CacheRestore
         return CacheRestored(req.conversation_id, False, reason="it was saved with another cache layout")
     if tokens_held(layers) not in (0, len(tokens)):
         return CacheRestored(req.conversation_id, False, reason="it is incomplete")
-    live.layers, live.tokens, live.position, live.snapshot = layers, tokens, position, None
+    live.layers, live.tokens, live.position, live.snapshots = layers, tokens, position, ()
     return CacheRestored(req.conversation_id, True, len(tokens), time.perf_counter() - t0)

@@ -136,7 +136,12 @@ class Session:
         self._modes, self.mode = modes, mode
         self.narration = narration
         self._thread = threading.Thread(target=self._run, name="hearth-session", daemon=True)
-        self._intents: dict[type, Callable[[Any], None]] = {
+        self._intents = self._intent_table()
+        self._commands = self._command_table()
+
+    def _intent_table(self) -> dict[type, Callable[[Any], None]]:
+        """Front-end intents and the session's own messages, by type."""
+        return {
             SendText: self._on_send_text,
             StopReply: lambda _i: self._apply(Interrupt()),
             SwapModel: lambda i: self.engine.submit(LoadModel(i.role, i.model_id)),
@@ -157,7 +162,10 @@ class Session:
             FramesUnavailable: lambda e: self._publish(Notice(e.message)),
             FramesBack: lambda e: self._publish(Notice("The camera is back.")),
         }
-        self._commands: dict[type, Callable[[Any], None]] = {
+
+    def _command_table(self) -> dict[type, Callable[[Any], None]]:
+        """What each command of the state machine does, by type."""
+        return {
             Submit: lambda c: self.engine.submit(c.request),
             CancelTurn: lambda c: self.engine.cancel(c.turn_id),
             Play: lambda c: self.audio_out.play(c.chunk),

@@ -187,8 +187,10 @@ def live_cache(folder: Path) -> dict[str, Any]:
         start = live.prepare(prompt)
         rewound = logits(live.layers, prompt.tokens[start:])
         ref = factory(chat)
-        for a in range(0, first, PREFILL_CHUNK):
-            logits(ref, job.prompt.tokens[a:min(first, a + PREFILL_CHUNK)])
+        stable = job.prompt.stable if 0 < job.prompt.stable < first else first
+        for lo, hi in ((0, stable), (stable, first)):  # the job's schedule: to the end of the messages, then the rest
+            for a in range(lo, hi, PREFILL_CHUNK):
+                logits(ref, job.prompt.tokens[a:min(hi, a + PREFILL_CHUNK)])
         for token in prompt.tokens[first:start]:
             logits(ref, (token,))
         fresh = logits(ref, prompt.tokens[start:])
