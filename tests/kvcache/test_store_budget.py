@@ -14,7 +14,7 @@ CONFIG = {"model_type": "qwen2", "hidden_size": 256, "num_hidden_layers": 2}
 
 def _caches():
     mx.random.seed(0)
-    comp = CompressedKVCache(KVQuantConfig(value_bits=4))
+    comp = CompressedKVCache(KVQuantConfig(value_bits=4, query_aware=True))
     comp.update_and_fetch(mx.random.normal((1, 2, 150, 64)), mx.random.normal((1, 2, 150, 64)))
     comp.observe_queries(mx.random.normal((1, 4, 150, 64)))
     comp.update_and_fetch(mx.random.normal((1, 2, 1, 64)), mx.random.normal((1, 2, 1, 64)))
