@@ -71,12 +71,20 @@ def hearth(name: str, **kw) -> Method:
     return Method(f"hearth {name}", lambda s, kw=kw: CompressedKVCache(KVQuantConfig(seed=s, **kw)), True)
 
 
+class QuantizedBeforeAttention(CompressedKVCache):
+    """Ablation: the cache as it was before issue 15, compressing each update before its own attention call."""
+
+    def update_and_fetch(self, keys, values):
+        out = super().update_and_fetch(keys, values)
+        self.settle()
+        return out
+
+
 def methods(variants: bool) -> list[Method]:
     out = [Method("fp32 KVCache", lambda s: KVCache(), False), hearth(f"{KVQuantConfig().label} (default)")]
     if variants:
-        out += [hearth("K4.75V3.5", key_bits=4.75, value_bits=3.5), hearth("K4.5V3.75", key_bits=4.5, value_bits=3.75),
-                hearth("K4V4", key_bits=4, value_bits=4), hearth("K3.5V3", key_bits=3.5, value_bits=3),
-                hearth("K3V3", key_bits=3, value_bits=3)]
+        out += [hearth("K3.375V3", key_bits=3.375, value_bits=3),
+                Method("hearth default, early quant", lambda s: QuantizedBeforeAttention(KVQuantConfig(seed=s)), False)]
     return out + [
         Method("mlx-lm q8 g64", lambda s: QuantizedKVCache(64, 8), False),
         Method("mlx-lm q4 g64", lambda s: QuantizedKVCache(64, 4), False),
@@ -169,6 +177,16 @@ def prefill(model, ids: list[int], caches: list, chunk: int) -> tuple[float, flo
     return nll / x.size, time.perf_counter() - t0, logits[-1]
 
 
+def decode_tail(model, ids: list[int], caches: list) -> tuple[float, mx.array]:
+    """Teacher-forced decode, one token per step: (mean NLL of ids[1:] given ids[:-1], last logits)."""
+    nll, logits = 0.0, None
+    for t in range(len(ids) - 1):
+        logits = model(mx.array([[ids[t]]]), cache=caches)[0, -1].astype(mx.float32)
+        part = mx.logsumexp(logits) - logits[ids[t + 1]]
+        nll += float(part)
+    return nll / (len(ids) - 1), logits
+
+
 def greedy_interleaved(model, runs: dict[str, tuple[list, mx.array]], last_id: int, n: int):
     """Greedy generation for every cache, one step of each in turn. {name: (tokens, seconds per token)}."""
     toks = {name: [] for name in runs}
@@ -187,28 +205,32 @@ def greedy_interleaved(model, runs: dict[str, tuple[list, mx.array]], last_id: i
     return {name: (toks[name], statistics.median(times[name])) for name in runs}
 
 
-def run_mode(model, ids: list[int], ms: list[Method], mode: str, seeds: list[int], chunk: int) -> dict:
+def run_mode(model, ids: list[int], ms: list[Method], mode: str, seeds: list[int], chunk: int, tail: int) -> dict:
+    text, rest = ids[: len(ids) - tail], ids[len(ids) - tail - 1 :]
     with attention_mode(model, mode) as (tested, kinds):
-        n_elem = elements(model, tested, len(ids) - 1)
+        n_elem = elements(model, tested, len(text) - 1)
         rows, first = {}, {}
         for m in ms:  # warm-up (kernels, codebooks): two chunks each, untimed
             prefill(model, ids[: 2 * chunk + 1], build_caches(model, kinds, tested, m, seeds[0]), chunk)
         for m in ms:
-            rows[m.name] = r = dict(nll=[], bits=None, prefill_s=None)
+            rows[m.name] = r = dict(nll=[], tail_nll=[], bits=None, prefill_s=None)
             for seed in seeds if m.seeded else seeds[:1]:
                 caches = build_caches(model, kinds, tested, m, seed)
-                nll, secs, last = prefill(model, ids, caches, chunk)
+                nll, secs, _ = prefill(model, text, caches, chunk)
+                bits = sum(stored_bytes(caches[i]) for i in tested) * 8 / n_elem
+                tail_nll, last = decode_tail(model, rest, caches)
                 r["nll"].append(nll)
+                r["tail_nll"].append(tail_nll)
                 if seed == seeds[0]:
-                    r["bits"] = sum(stored_bytes(caches[i]) for i in tested) * 8 / n_elem
-                    r["prefill_s"] = secs
+                    r["bits"], r["prefill_s"] = bits, secs
                     first[m.name] = (caches, last)
-                log(f"{mode} {m.name} seed {seed}: ppl {np.exp(nll):.4f}  {secs:.1f} s")
+                log(f"{mode} {m.name} seed {seed}: ppl {np.exp(nll):.4f} decode ppl {np.exp(tail_nll):.4f} {secs:.1f} s")
         gen = greedy_interleaved(model, first, ids[-1], GREEDY)
     ref_toks, ref_t = gen[ms[0].name]
     for name, (toks, t) in gen.items():
         r = rows[name]
         r["ppl"] = [float(np.exp(v)) for v in r["nll"]]
+        r["tail_ppl"] = [float(np.exp(v)) for v in r["tail_nll"]]
         r["decode_s"] = t
         r["match"] = sum(a == b for a, b in zip(toks, ref_toks))
         r["prefix"] = next((i for i, (a, b) in enumerate(zip(toks, ref_toks)) if a != b), len(toks))
@@ -216,23 +238,31 @@ def run_mode(model, ids: list[int], ms: list[Method], mode: str, seeds: list[int
 
 
 # ---- report -----------------------------------------------------------------------------------------------------
+def _mean_sd(values: list[float], ref: float) -> tuple[float, float]:
+    """Mean and standard deviation over seeds, in % of the reference."""
+    pct = [100 * (v / ref - 1) for v in values]
+    return statistics.mean(pct), (statistics.stdev(pct) if len(pct) > 1 else 0.0)
+
+
 def print_table(mode: str, res: dict) -> None:
     rows = res["rows"]
     base = next(iter(rows.values()))
-    ref_ppl = base["ppl"][0]
-    print(f"\nmode {mode}: {len(res['layers_tested'])} of {res['layers']} layers under test; fp32 perplexity {ref_ppl:.4f}")
-    head = f"{'cache':28s} {'ppl':>8s} {'+-':>6s} {'d ppl':>8s} {'bits':>5s} {'x bf16':>6s} {'decode':>7s} {'prefill':>7s} {'match':>5s} {'prefix':>6s}"
+    ref, ref_tail = base["ppl"][0], base["tail_ppl"][0]
+    print(f"\nmode {mode}: {len(res['layers_tested'])} of {res['layers']} layers under test; "
+          f"fp32 perplexity {ref:.4f} (text, chunked prefill), {ref_tail:.4f} (decode steps)")
+    head = (f"{'cache':30s} {'ppl':>8s} {'d ppl %':>13s} {'decode ppl %':>13s} {'bits':>5s} {'x bf16':>6s} "
+            f"{'decode':>7s} {'prefill':>7s} {'match':>5s} {'prefix':>6s}")
     print(head)
     print("-" * len(head))
     for name, r in rows.items():
-        p = r["ppl"]
-        sd = statistics.stdev(p) if len(p) > 1 else 0.0
-        mean = statistics.mean(p)
-        print(f"{name:28s} {mean:8.4f} {sd:6.3f} {100 * (mean / ref_ppl - 1):+7.2f}% {r['bits']:5.2f} {16 / r['bits']:6.2f} "
-              f"{r['decode_s'] / base['decode_s']:6.2f}x {base['prefill_s'] / r['prefill_s']:6.2f}x "
+        d, sd = _mean_sd(r["ppl"], ref)
+        dt, sdt = _mean_sd(r["tail_ppl"], ref_tail)
+        print(f"{name:30s} {statistics.mean(r['ppl']):8.4f} {d:+6.2f} +-{sd:4.2f} {dt:+6.2f} +-{sdt:4.2f} {r['bits']:5.2f} "
+              f"{16 / r['bits']:6.2f} {r['decode_s'] / base['decode_s']:6.2f}x {base['prefill_s'] / r['prefill_s']:6.2f}x "
               f"{r['match']:>5d} {r['prefix']:>6d}")
-    print(f"fp32 decode {1000 * base['decode_s']:.1f} ms/token, prefill {base['prefill_s']:.1f} s; decode = time/fp32 time, "
-          "prefill = fp32 time/time (speed ratio); match/prefix out of 100 greedy tokens")
+    print(f"fp32 decode {1000 * base['decode_s']:.1f} ms/token, prefill {base['prefill_s']:.1f} s. d ppl: mean +- sd over "
+          "seeds vs fp32; decode ppl: the tokens after the text, one decode step each; decode = time per token / fp32's; "
+          "prefill = speed / fp32's; match/prefix of 100 greedy tokens")
 
 
 def log(msg: str) -> None:
@@ -244,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("model", type=Path)
     ap.add_argument("--tokens", type=int, default=3072)
     ap.add_argument("--chunk", type=int, default=256)
+    ap.add_argument("--tail", type=int, default=128, help="tokens after the text read one decode step at a time")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--modes", nargs="+", choices=["app", "stress", "full"], default=["app", "stress"])
     ap.add_argument("--no-variants", action="store_true", help="only Hearth's default, not its variants")
@@ -253,11 +284,11 @@ def main(argv: list[str] | None = None) -> int:
 
     model, tokenizer = load(str(args.model))
     route_turboquant()
-    ids = stdlib_text(tokenizer, args.tokens)
+    ids = stdlib_text(tokenizer, args.tokens + args.tail)
     ms = methods(not args.no_variants)
     res = {"model": str(args.model), "tokens": args.tokens, "chunk": args.chunk, "seeds": args.seeds, "modes": {}}
     for mode in args.modes:
-        res["modes"][mode] = run_mode(model, ids, ms, mode, args.seeds, args.chunk)
+        res["modes"][mode] = run_mode(model, ids, ms, mode, args.seeds, args.chunk, args.tail)
     for mode, r in res["modes"].items():
         print_table(mode, r)
     if args.json:

@@ -104,3 +104,16 @@ def test_fractional_widths_mix_two_codebooks(bits):
     lo, frac = int(bits), bits - int(bits)
     expected = frac * theoretical_mse(128, lo + 1) + (1 - frac) * theoretical_mse(128, lo)
     assert mse == pytest.approx(expected, rel=0.05)
+
+
+@pytest.mark.parametrize("dim", [64, 256])
+@pytest.mark.parametrize("bits", [2, 3, 4, 5])
+def test_polynomial_levels_are_as_good_as_lloyd_max(dim, bits):
+    from kvcache.codebook import poly_coefficients
+    from kvcache.lut import level_values
+
+    x, w = _grid(dim)
+    levels = level_values(bits, poly_coefficients(dim, bits))
+    assert np.all(np.diff(levels) > 0) and np.allclose(levels, -levels[::-1], atol=1e-7)
+    lloyd = quantizer_mse(x, w, codebook(dim, bits))
+    assert quantizer_mse(x, w, levels) <= 1.01 * lloyd  # (float32 levels may even round a hair better)

@@ -105,3 +105,20 @@ def test_one_million_tokens_fit_in_9_gb_at_the_default():
     assert rows["bf16"].bits_per_element == 16 and rows["K4V3"].bits_per_element == pytest.approx(3.5 + 2 / 256 * 8)
     assert rows["K2V2"].max_tokens > rows["K4V3"].max_tokens > rows["K4V4"].max_tokens > rows["bf16"].max_tokens
     assert np.isclose(rows["K4V3"].bytes_per_token, 8 * 4 * (128 + 96 + 4))
+
+
+def test_budget_counts_sinks_window_and_the_decode_batch():
+    from kvcache.budget import fixed_bytes, plain_tokens, resident_bytes
+
+    g = geometry_from_config(QWEN35_4B)
+    plain, windowed = KVQuantConfig(), KVQuantConfig(window=128)
+    assert plain_tokens(plain) == 4 + 0 + 64 and plain_tokens(windowed) == 4 + 128 + 64
+    assert fixed_bytes(g, windowed) - fixed_bytes(g, plain) == 8 * 4 * 128 * 2 * 512
+    assert max_context(g, 2 * 10**9, windowed) < max_context(g, 2 * 10**9, plain)
+    tokens = 2**20  # the 4x size goal at head_dim 256 holds with the window counted
+    assert resident_bytes(g, None, tokens) / resident_bytes(g, windowed, tokens) >= 4.0
+    cache = CompressedKVCache(KVQuantConfig(window=32))
+    cache.update_and_fetch(mx.random.normal((1, 4, 600, 256)), mx.random.normal((1, 4, 600, 256)))
+    cache.observe_queries(mx.random.normal((1, 8, 600, 256)))
+    one = geometry_from_config({**QWEN35_4B["text_config"], "full_attention_interval": 32})
+    assert one.full_layers == 1 and cache.nbytes <= resident_bytes(one, cache.config, 600)
