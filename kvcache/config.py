@@ -35,7 +35,7 @@ class KVQuantConfig:
     key_bits: float = 4.75
     value_bits: float = 3
     sink_tokens: int = 4
-    window: int = 0
+    window: int = 64
     flush_tokens: int = 64
     center_keys: bool = True
     center_values: bool = False

@@ -1,12 +1,16 @@
 """Perplexity of a real language model with each KV cache, against the float32 cache, in one run.
 
-    uv run python scripts/bench_kv_ppl.py MODEL_DIR [--tokens 3072] [--chunk 256] [--seeds 0 1 2] [--json FILE]
+    uv run python scripts/bench_kv_ppl.py MODEL_DIR [--tokens 3072] [--chunk 256] [--tail 128] [--seeds 0 1 2]
+        [--modes app stress full] [--only NAME ...] [--no-variants] [--json FILE]
 
 MODEL_DIR is an mlx-lm model folder (float32 weights; e.g. Gemma 3 270M converted by scripts in the real-weights
 work). The text is a fixed list of the running interpreter's standard-library source files, cut to ``--tokens``
 tokens. It is prefilled in chunks of ``--chunk`` tokens with the cache carried over; perplexity is over every next-
-token prediction of the text. Then 100 greedy tokens are generated with every cache stepped in turn (so load on the
-shared machine hits all alike): decode ms/token ratio to the float32 cache, and how many of the 100 tokens equal the
+token prediction of the text. (Each chunk's own tokens are read uncompressed by their attention call, as in any
+prefill; only earlier chunks are read from codes.) Then the next ``--tail`` tokens are fed one decode step each,
+teacher-forced: "decode ppl", what generated tokens see (everything before them compressed except the sinks, the window
+and the decode batch not yet compressed). Then 100 greedy tokens are generated with every cache stepped in turn (so load
+on the shared machine hits all alike): decode ms/token ratio to the float32 cache, and how many of the 100 tokens equal the
 float32 cache's at the same position ("match") and how many lead before the first difference ("prefix").
 
 Caches: float32 KVCache (baseline), Hearth's compressed cache (kvcache/) at its default and variants, mlx-lm
@@ -83,8 +87,10 @@ class QuantizedBeforeAttention(CompressedKVCache):
 def methods(variants: bool) -> list[Method]:
     out = [Method("fp32 KVCache", lambda s: KVCache(), False), hearth(f"{KVQuantConfig().label} (default)")]
     if variants:
-        out += [hearth("K3.375V3", key_bits=3.375, value_bits=3),
-                Method("hearth default, early quant", lambda s: QuantizedBeforeAttention(KVQuantConfig(seed=s)), False)]
+        out += [hearth("K4.75V3 w0", key_bits=4.75, value_bits=3, window=0),
+                hearth("K3.375V3 w0", key_bits=3.375, value_bits=3, window=0),
+                Method("hearth K4.75V3 w0 early quant",
+                       lambda s: QuantizedBeforeAttention(KVQuantConfig(seed=s, window=0)), False)]
     return out + [
         Method("mlx-lm q8 g64", lambda s: QuantizedKVCache(64, 8), False),
         Method("mlx-lm q4 g64", lambda s: QuantizedKVCache(64, 4), False),
@@ -278,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--modes", nargs="+", choices=["app", "stress", "full"], default=["app", "stress"])
     ap.add_argument("--no-variants", action="store_true", help="only Hearth's default, not its variants")
+    ap.add_argument("--only", nargs="+", help="run only the caches whose name contains one of these (fp32 always runs)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     from mlx_lm import load
@@ -286,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     route_turboquant()
     ids = stdlib_text(tokenizer, args.tokens + args.tail)
     ms = methods(not args.no_variants)
+    if args.only:
+        ms = ms[:1] + [m for m in ms[1:] if any(word in m.name for word in args.only)]
     res = {"model": str(args.model), "tokens": args.tokens, "chunk": args.chunk, "seeds": args.seeds, "modes": {}}
     for mode in args.modes:
         res["modes"][mode] = run_mode(model, ids, ms, mode, args.seeds, args.chunk, args.tail)

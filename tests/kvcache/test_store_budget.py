@@ -111,7 +111,7 @@ def test_budget_counts_sinks_window_and_the_decode_batch():
     from kvcache.budget import fixed_bytes, plain_tokens, resident_bytes
 
     g = geometry_from_config(QWEN35_4B)
-    plain, windowed = KVQuantConfig(), KVQuantConfig(window=128)
+    plain, windowed = KVQuantConfig(window=0), KVQuantConfig(window=128)
     assert plain_tokens(plain) == 4 + 0 + 64 and plain_tokens(windowed) == 4 + 128 + 64
     assert fixed_bytes(g, windowed) - fixed_bytes(g, plain) == 8 * 4 * 128 * 2 * 512
     assert max_context(g, 2 * 10**9, windowed) < max_context(g, 2 * 10**9, plain)
