@@ -87,7 +87,7 @@ class QuantizedBeforeAttention(CompressedKVCache):
 def methods(variants: bool) -> list[Method]:
     out = [Method("fp32 KVCache", lambda s: KVCache(), False), hearth(f"{KVQuantConfig().label} (default)")]
     if variants:
-        out += [hearth("K4.75V3 w0", key_bits=4.75, value_bits=3, window=0),
+        out += [Method("hearth K4.75V3 w0", lambda s: CompressedKVCache(KVQuantConfig(seed=s, window=0)), False),
                 hearth("K3.375V3 w0", key_bits=3.375, value_bits=3, window=0),
                 Method("hearth K4.75V3 w0 early quant",
                        lambda s: QuantizedBeforeAttention(KVQuantConfig(seed=s, window=0)), False)]
