@@ -15,6 +15,7 @@ import mlx.core as mx
 import pytest
 
 from kvcache import CompressedKVCache, KVQuantConfig
+from kvcache.budget import AttentionGeometry, resident_bytes
 from kvcache.patch import install
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]
@@ -62,17 +63,25 @@ def _nll(model, ids: list[int], caches: list) -> tuple[float, float]:
 
 def test_default_bits_stay_within_2_percent_perplexity_on_every_layer(gemma):
     """Stress case: every layer's cache is compressed (sliding layers keep their window through the model's
-    own mask), the goal's setting; bits/element measured from the cache's bytes."""
+    own mask), the goal's setting. Sizes from the cache's own bytes: the codes, and the whole cache against the
+    budget estimate (at 3K tokens scripts/bench_kv_ppl.py measures 4.21 bits/element, window included)."""
     from mlx_lm.models.cache import KVCache
 
     model, ids = gemma
     n = len(model.layers)
     ref, ref_tail = _nll(model, ids, [KVCache() for _ in range(n)])
-    caches = [CompressedKVCache(KVQuantConfig()) for _ in range(n)]
+    cfg = KVQuantConfig()
+    caches = [CompressedKVCache(cfg) for _ in range(n)]
     got, got_tail = _nll(model, ids, caches)
+    prefill, decode = math.exp(got - ref), math.exp(got_tail - ref_tail)
+    print(f"real LM, every layer compressed: prefill perplexity {100 * (prefill - 1):+.2f} %, decode {100 * (decode - 1):+.2f} %")
+    assert prefill <= 1.02 and decode <= 1.05
+    assert prefill != 1.0, "the cache must actually be compressed"
     attn = model.layers[0].self_attn
-    bits = sum(c.nbytes for c in caches) * 8 / (n * (TOKENS + TAIL) * attn.n_kv_heads * 2 * attn.head_dim)
-    assert bits <= 4.25
-    assert math.exp(got - ref) <= 1.02, f"prefill perplexity +{100 * (math.exp(got - ref) - 1):.2f} %"
-    assert math.exp(got_tail - ref_tail) <= 1.05, f"decode perplexity +{100 * (math.exp(got_tail - ref_tail) - 1):.2f} %"
-    assert math.exp(got - ref) != 1.0, "the cache must actually be compressed"
+    geom = AttentionGeometry(n, attn.n_kv_heads, attn.head_dim, attn.head_dim)
+    elements = n * (TOKENS + TAIL) * attn.n_kv_heads * 2 * attn.head_dim
+    segments = [s for c in caches for s in c.segments]
+    coded = sum(2 * s.length * attn.n_kv_heads * attn.head_dim for s in segments)
+    assert sum(s.nbytes for s in segments) * 8 / coded == pytest.approx((cfg.key_bits + cfg.value_bits) / 2 + 16 / attn.head_dim)
+    assert sum(c.nbytes for c in caches) <= resident_bytes(geom, cfg, TOKENS + TAIL) + n * 4 * attn.head_dim
+    assert sum(c.nbytes for c in caches) * 8 / elements < 16 / 3.5  # window and sinks included, at 1.6K tokens
