@@ -4,8 +4,8 @@ fused elementwise kernel per width. Table gathers cost ~3 ns per element on CPU;
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable
 
 import mlx.core as mx
@@ -28,8 +28,21 @@ def _poly(codes: mx.array, bits: int, coef: tuple[float, ...]) -> mx.array:
     return u * acc
 
 
-@lru_cache(maxsize=64)
+_PER_THREAD = threading.local()  # a compiled function keeps the streams of the thread that traced it
+
+
 def _decoder(bits: int, coef: tuple[float, ...]) -> Callable[..., mx.array]:
+    """This thread's compiled decoder for (bits, coef)."""
+    made = getattr(_PER_THREAD, "decoders", None)
+    if made is None:
+        made = _PER_THREAD.decoders = {}
+    key = (bits, coef)
+    if key not in made:
+        made[key] = _make_decoder(bits, coef)
+    return made[key]
+
+
+def _make_decoder(bits: int, coef: tuple[float, ...]) -> Callable[..., mx.array]:
     """Elementwise part of decoding (compiled, shapeless); returns (..., groups, codes per group) values."""
     mask = 2**bits - 1
     if bits in (1, 2, 4):
@@ -38,7 +51,7 @@ def _decoder(bits: int, coef: tuple[float, ...]) -> Callable[..., mx.array]:
         def f(p):
             return _poly(mx.bitwise_and(mx.right_shift(p[..., None], sh), mask), bits, coef)
     elif bits == 3:
-        sh = mx.arange(0, 24, 3, dtype=mx.uint32)
+        sh = mx.array(np.arange(0, 24, 3, dtype=np.uint32))
 
         def f(b0, b1, b2):
             word = b0.astype(mx.uint32) | mx.left_shift(b1.astype(mx.uint32), 8) | mx.left_shift(b2.astype(mx.uint32), 16)
@@ -61,7 +74,7 @@ class CodeTables:
     upper: mx.array  # (2**bits,) float32: boundary above each code (+inf for the last)
     offset: float
     inv_width: float
-    decoder: Callable[..., mx.array]
+    coef: tuple[float, ...]
 
     def encode(self, y: mx.array) -> mx.array:
         """Nearest-level codes (uint8) of unit-scale coordinates y; exact (one boundary per fine bin at most)."""
@@ -71,15 +84,15 @@ class CodeTables:
 
     def values(self, packed: mx.array, dim: int) -> mx.array:
         """Packed uint8 (..., dim*bits/8) -> level values float32 (..., dim), without the per-vector scale."""
-        lead = packed.shape[:-1]
+        lead, decoder = packed.shape[:-1], _decoder(self.bits, self.coef)
         if self.bits == 5:
             lo = packed[..., : dim // 2].reshape(*lead, dim // 8, 4)
-            out = self.decoder(lo, packed[..., dim // 2 :])
+            out = decoder(lo, packed[..., dim // 2 :])
         elif self.bits == 3:
             p = packed.reshape(*lead, dim // 8, 3)
-            out = self.decoder(p[..., 0], p[..., 1], p[..., 2])
+            out = decoder(p[..., 0], p[..., 1], p[..., 2])
         else:
-            out = self.decoder(packed)
+            out = decoder(packed)
         return out.reshape(*lead, dim)
 
 
@@ -99,5 +112,5 @@ def make_tables(coef: tuple[float, ...], dim: int, bits: int) -> tuple[CodeTable
     edges = -half + width * np.arange(_BINS) - 0.01 * width  # margin for rounding of the bin index
     lo = np.searchsorted(bounds, edges, side="right").astype(np.uint8)
     upper = np.concatenate([bounds, [np.inf]]).astype(np.float32)
-    tables = CodeTables(bits, mx.array(lo), mx.array(upper), float(half), float(1 / width), _decoder(bits, coef))
+    tables = CodeTables(bits, mx.array(lo), mx.array(upper), float(half), float(1 / width), coef)
     return tables, levels
