@@ -296,12 +296,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         ms = ms[:1] + [m for m in ms[1:] if any(word in m.name for word in args.only)]
     res = {"model": str(args.model), "tokens": args.tokens, "chunk": args.chunk, "seeds": args.seeds, "modes": {}}
-    for mode in args.modes:
+    for mode in args.modes:  # each mode's table and the JSON so far as soon as the mode is done
         res["modes"][mode] = run_mode(model, ids, ms, mode, args.seeds, args.chunk, args.tail)
-    for mode, r in res["modes"].items():
-        print_table(mode, r)
-    if args.json:
-        args.json.write_text(json.dumps(res, indent=1))
+        print_table(mode, res["modes"][mode])
+        sys.stdout.flush()
+        if args.json:
+            args.json.write_text(json.dumps(res, indent=1))
     return 0
 
 
