@@ -101,7 +101,7 @@ def compressed_attention(queries: mx.array, cache, scale: float, mask=None) -> m
     Hkv = cache.n_kv_heads
     if Hq % Hkv:
         raise ValueError(f"{Hq} query heads cannot share {Hkv} kv heads")
-    cache.observe_queries(queries)
+    cache.note_queries(queries)
     rep, q_start = Hq // Hkv, cache.offset - L
     shape5 = (B, Hkv, rep, L)
     q = queries.astype(mx.float32).reshape(B, Hkv, rep, L, dk) * scale
@@ -122,7 +122,9 @@ def compressed_attention(queries: mx.array, cache, scale: float, mask=None) -> m
                 if tiles % EVAL_EVERY == 0:
                     mx.eval([a for a in (st.m, st.l, st.acc_plain, st.acc_rot) if a is not None])
             pos += seg.length
-    return _finish(st, cache, queries.dtype, (B, Hq, L))
+    out = _finish(st, cache, queries.dtype, (B, Hq, L))
+    cache.settle()
+    return out
 
 
 def _len_sinks(cache) -> int:

@@ -73,21 +73,32 @@ def bytes_per_token(geom: AttentionGeometry, setting: KVQuantConfig | None) -> f
     return geom.full_layers * geom.kv_heads * per_head
 
 
-def fixed_bytes(geom: AttentionGeometry) -> int:
-    """Sliding-window layers (kept in bf16) cost at most their window, whatever the context."""
-    return geom.sliding_layers * geom.kv_heads * geom.sliding_window * 2 * (geom.head_dim + geom.v_head_dim)
+def plain_tokens(setting: KVQuantConfig | None) -> int:
+    """Most tokens one compressed layer holds uncompressed (16-bit): sinks, the recent window and a decode batch
+    waiting to be compressed."""
+    return 0 if setting is None else setting.sink_tokens + setting.window + setting.flush_tokens
+
+
+def fixed_bytes(geom: AttentionGeometry, setting: KVQuantConfig | None = None) -> int:
+    """Bytes that do not grow with the context: sliding-window layers (bf16) cost at most their window; each
+    compressed layer keeps up to ``plain_tokens`` tokens in 16 bits (counted here in full, on top of their codes,
+    so the estimate is an upper bound)."""
+    per_head_token = 2 * (geom.head_dim + geom.v_head_dim)
+    sliding = geom.sliding_layers * geom.kv_heads * geom.sliding_window * per_head_token
+    return sliding + geom.full_layers * geom.kv_heads * plain_tokens(setting) * per_head_token
 
 
 def max_context(geom: AttentionGeometry, budget_bytes: int, setting: KVQuantConfig | None) -> int:
     per = bytes_per_token(geom, setting)
-    room = budget_bytes - fixed_bytes(geom)
+    room = budget_bytes - fixed_bytes(geom, setting)
     if per <= 0:
         return 0 if room < 0 else 2**62
     return max(0, int(room // per))
 
 
 def budget_table(geom: AttentionGeometry, budget_bytes: int) -> list[BudgetRow]:
-    """bf16 and every supported key/value bit setting, with the default sinks (their cost is negligible)."""
+    """bf16 and every supported key/value bit setting (default sinks and window, counted in ``fixed_bytes``);
+    bits_per_element is the cost of one more token."""
     elems = 0.5 * (geom.head_dim + geom.v_head_dim)
     rows = [BudgetRow("bf16", 16.0, bytes_per_token(geom, None), max_context(geom, budget_bytes, None))]
     for kb, vb in SETTINGS:
@@ -96,3 +107,10 @@ def budget_table(geom: AttentionGeometry, budget_bytes: int) -> list[BudgetRow]:
         bits = per * 8 / max(1, geom.full_layers * geom.kv_heads * 2 * elems)
         rows.append(BudgetRow(f"K{kb:g}V{vb:g}", bits, per, max_context(geom, budget_bytes, cfg)))
     return rows
+
+
+def resident_bytes(geom: AttentionGeometry, setting: KVQuantConfig | None, tokens: int) -> float:
+    """Upper bound of the cache's bytes at ``tokens`` tokens of context (window and sinks included)."""
+    if setting is None:
+        return fixed_bytes(geom) + bytes_per_token(geom, None) * tokens
+    return fixed_bytes(geom, setting) + bytes_per_token(geom, setting) * tokens

@@ -1,4 +1,5 @@
-"""Vector codec: norm + rotated unit vector quantized coordinate-wise with Lloyd-Max codebooks.
+"""Vector codec: norm + rotated unit vector quantized coordinate-wise with Lloyd-Max-like codebooks (levels on an
+odd polynomial of the code index, so decoding is arithmetic; see codebook.poly_coefficients).
 
 encode(x)  -> packed codes (uint8) and one float16 scale per vector.
 Fractional widths (e.g. 4.75 bits): after the rotation every coordinate has the same distribution, so the first
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 import mlx.core as mx
 
-from .codebook import boundaries, codebook
+from .codebook import poly_coefficients
 from .lut import CodeTables, make_tables
 from .packing import check_packable, pack, packed_width, unpack
 from .rotation import Rotation, make_rotation
@@ -106,8 +107,8 @@ def split_bits(dim: int, bits: float) -> list[tuple[int, int]]:
 
 def _part(dim: int, start: int, n: int, bits: int) -> CodecPart:
     check_packable(n, bits)
-    c = codebook(dim, bits)
-    return CodecPart(start, start + n, bits, mx.array(c.astype("float32")), make_tables(c, boundaries(c), dim, bits))
+    tables, levels = make_tables(poly_coefficients(dim, bits), dim, bits)
+    return CodecPart(start, start + n, bits, mx.array(levels), tables)
 
 
 def make_codec(dim: int, bits: float, seed: int, fit_scale: bool = True, rotation: Rotation | None = None) -> VectorCodec:

@@ -18,26 +18,28 @@ class KVQuantConfig:
     key_bits / value_bits: Lloyd-Max code width per rotated coordinate, 2 to 5 in steps of 1/8 (fractional widths
         give ceil(bits) to a share of the rotated coordinates and floor(bits) to the rest).
         Default K4.75/V3: on real Q/K/V the softmax KL tracks the key MSE, so keys get the bits (see notes).
-    sink_tokens: the first tokens kept in the input dtype (attention sinks).
-    window: the newest tokens kept in the input dtype (0 = quantize as soon as a block is complete).
-    flush_tokens: decode tokens gather in the input dtype until this many, then are quantized together.
+    sink_tokens: the first tokens kept uncompressed (16-bit: the input dtype, or bfloat16 for float32 input).
+    window: the newest tokens kept uncompressed (16-bit) after each attention call. Whatever the window, the tokens
+        of one update are read uncompressed by the attention call that follows it and compressed right after.
+    flush_tokens: decode tokens gather uncompressed until this many are beyond the window, then are quantized
+        together.
     center_keys: subtract a per-head mean key (softmax is invariant to it, so it is never added back).
     center_values: subtract a per-head mean value (added back once after attention).
     query_aware: scale key channels by (E[q^2] / E[k^2])^(1/8) before the rotation (queries divided by the same
         weights, so q.k is unchanged): quantization error moves away from the channels the queries read. The weights
-        are fixed at the first compression from the queries seen so far, so the first chunk waits (in the input
-        dtype) for its attention call.
+        are fixed at the first compression from the queries seen so far. Off by default: it moved no real-model
+        perplexity (Gemma 3 270M: +0.36 % with, +0.05 % without; a 135M llama: +4.6 % with, +4.2 % without).
     tile: tokens per stored segment and per attention tile (upper bound).
     """
 
     key_bits: float = 4.75
     value_bits: float = 3
     sink_tokens: int = 4
-    window: int = 0
+    window: int = 64
     flush_tokens: int = 64
     center_keys: bool = True
     center_values: bool = False
-    query_aware: bool = True
+    query_aware: bool = False
     fit_scale: bool = True
     tile: int = 4096
     seed: int = 0

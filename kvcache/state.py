@@ -9,7 +9,7 @@ import mlx.core as mx
 from .config import KVCacheError, KVQuantConfig
 from .segment import Segment
 
-FORMAT = "hearth-kvcache-1"
+FORMAT = "hearth-kvcache-2"  # 2: polynomial levels (codebook.poly_coefficients)
 _DTYPES = {"float32": mx.float32, "float16": mx.float16, "bfloat16": mx.bfloat16}
 
 

@@ -17,6 +17,12 @@ from .segment import Segment, encode_segment
 _FLOATS = (mx.float32, mx.float16, mx.bfloat16)
 
 
+def plain_dtype(dtype):
+    """Sinks and recent tokens are kept in 16 bits: the input dtype if it is 16-bit, else bfloat16 (the rounding is
+    far below the codes' error; a float32 model would otherwise pay 32 bits per element for its window)."""
+    return dtype if dtype in (mx.float16, mx.bfloat16) else mx.bfloat16
+
+
 class CompressedView:
     """Stands in for the keys or values array returned by update_and_fetch (shape / dtype only)."""
 
@@ -60,7 +66,12 @@ class CompressedKVCache:
 
     # ---- protocol -------------------------------------------------------------------------------------------
     def update_and_fetch(self, keys: mx.array, values: mx.array):
+        """Adds the tokens uncompressed: the attention call that follows reads them exactly, then compresses them
+        (``settle``). Tokens an earlier update left (no attention call followed it) are compressed first."""
         self._check_input(keys, values)
+        self._flush()
+        store = plain_dtype(keys.dtype)
+        keys, values = keys.astype(store), values.astype(store)
         take = 0 if self.segments or self.recent_k is not None else min(keys.shape[2], self.config.sink_tokens - _len(self.sink_k))
         if take > 0:
             self.sink_k = _cat(self.sink_k, keys[:, :, :take])
@@ -69,7 +80,6 @@ class CompressedKVCache:
             self.recent_k = _cat(self.recent_k, keys[:, :, take:])
             self.recent_v = _cat(self.recent_v, values[:, :, take:])
         self.offset += keys.shape[2]
-        self._flush()
         return CompressedView(self, "keys", self.k_codec.dim), CompressedView(self, "values", self.v_codec.dim)
 
     def size(self) -> int:
@@ -171,8 +181,18 @@ class CompressedKVCache:
         return n - r
 
     def observe_queries(self, queries: mx.array) -> None:
-        """Called by attention before it reads the cache: gathers query statistics until the key weights are fixed,
-        then compresses the tokens that were waiting for them."""
+        """What an attention call does to the cache without computing attention (tests, benchmarks):
+        ``note_queries`` then ``settle``."""
+        self.note_queries(queries)
+        self.settle()
+
+    def settle(self) -> None:
+        """Called by attention after it has read the cache: compresses the tokens beyond the window."""
+        self._flush()
+
+    def note_queries(self, queries: mx.array) -> None:
+        """Called by attention before it reads the cache: gathers query statistics until the key weights are fixed
+        (only with ``query_aware``)."""
         if self.k_mean is not None or not self.config.query_aware:
             return
         B, Hq, L, d = queries.shape
@@ -180,7 +200,6 @@ class CompressedKVCache:
         sq = mx.sum(q * q, axis=2, keepdims=True)
         self._q_sq = sq if self._q_sq is None else self._q_sq + sq
         self._q_count += q.shape[2]
-        self._flush()
 
     def _flush(self) -> None:
         n = _len(self.recent_k) - self.config.window

@@ -49,15 +49,17 @@ BF16 = mx.bfloat16
 class Method:
     name: str
     make: Callable[[], object]
-    kind: str  # bf16 | mlxlm | mlxvlm | ours
+    kind: str  # fp32 | bf16 | mlxlm | mlxvlm | ours
 
 
 def methods() -> list[Method]:
-    ours = [("K4.75V3 (default)", KVQuantConfig()), ("K5V3", KVQuantConfig(key_bits=5)),
+    ours = [("K4.75V3 (default)", KVQuantConfig()), ("K4.75V3 w32", KVQuantConfig(window=32)),
+            ("K3.375V3", KVQuantConfig(key_bits=3.375)), ("K5V3", KVQuantConfig(key_bits=5)),
             ("K4V4", KVQuantConfig(key_bits=4, value_bits=4)), ("K4V3", KVQuantConfig(key_bits=4)),
             ("K3V3", KVQuantConfig(key_bits=3)), ("K2V2", KVQuantConfig(key_bits=2, value_bits=2)),
-            ("K4V3 plain", KVQuantConfig(key_bits=4, sink_tokens=0, center_keys=False, fit_scale=False, query_aware=False))]
-    out = [Method("bf16 KVCache", KVCache, "bf16"),
+            ("K4V3 plain", KVQuantConfig(key_bits=4, sink_tokens=0, center_keys=False, fit_scale=False)),
+            ("K4.75V3 query-aware", KVQuantConfig(query_aware=True))]
+    out = [Method("fp32 KVCache", KVCache, "fp32"), Method("bf16 KVCache", KVCache, "bf16"),
            Method("mlx-lm q8 g64", lambda: QuantizedKVCache(64, 8), "mlxlm"),
            Method("mlx-lm q4 g64", lambda: QuantizedKVCache(64, 4), "mlxlm"),
            Method("mlx-vlm TQ 3.5", lambda: TurboQuantKVCache(bits=3.5), "mlxvlm"),
@@ -69,8 +71,9 @@ def fill(m: Method, k: mx.array, v: mx.array, chunk: int = 2048, q: mx.array | N
     """Chunked prefill. Ours also sees each chunk's queries, as its attention would (query-aware key weights):
     the real queries when given (all positions), otherwise random ones with 2 query heads per KV head."""
     cache, fetched = m.make(), None
+    dt = mx.float32 if m.kind == "fp32" else BF16
     for s in range(0, k.shape[2], chunk):
-        fetched = cache.update_and_fetch(k[:, :, s : s + chunk].astype(BF16), v[:, :, s : s + chunk].astype(BF16))
+        fetched = cache.update_and_fetch(k[:, :, s : s + chunk].astype(dt), v[:, :, s : s + chunk].astype(dt))
         if m.kind == "ours":
             n = min(chunk, k.shape[2] - s)
             qs = q[:, :, s : s + n] if q is not None else mx.random.normal((1, 2 * k.shape[1], n, k.shape[3]))
@@ -80,7 +83,7 @@ def fill(m: Method, k: mx.array, v: mx.array, chunk: int = 2048, q: mx.array | N
 
 
 def dequantized(m: Method, cache, fetched) -> tuple[mx.array, mx.array]:
-    if m.kind == "bf16":
+    if m.kind in ("bf16", "fp32"):
         return fetched[0].astype(mx.float32), fetched[1].astype(mx.float32)
     if m.kind == "mlxlm":
         deq = lambda t: mx.dequantize(*t, group_size=cache.group_size, bits=cache.bits)  # noqa: E731
@@ -90,8 +93,9 @@ def dequantized(m: Method, cache, fetched) -> tuple[mx.array, mx.array]:
 
 
 def attend(m: Method, q: mx.array, cache, fetched, scale: float, mask) -> mx.array:
-    if m.kind == "bf16":
-        return mx.fast.scaled_dot_product_attention(q.astype(BF16), *fetched, scale=scale, mask=mask)
+    if m.kind in ("bf16", "fp32"):
+        dt = mx.float32 if m.kind == "fp32" else BF16
+        return mx.fast.scaled_dot_product_attention(q.astype(dt), *fetched, scale=scale, mask=mask)
     if m.kind == "mlxlm":
         return lm_qsdpa(q.astype(BF16), *fetched, scale=scale, mask=mask, group_size=cache.group_size, bits=cache.bits)
     if m.kind == "mlxvlm":
@@ -216,17 +220,20 @@ def decode_times(ms: list[Method], T: int) -> dict[str, float]:
 
 def prefill_times(ms: list[Method], T: int, chunk: int) -> dict[str, float]:
     """Chunked prefill (update + causal attention of each chunk), 8 q heads / 2 kv heads / d 128 (CPU is slow)."""
-    k = mx.random.normal((1, 2, T, 128)).astype(BF16)
-    q = mx.random.normal((1, 8, T, 128)).astype(BF16)
-    out = {}
-    for m in ms:
-        t0 = time.perf_counter()
-        cache = m.make()
-        for s in range(0, T, chunk):
-            fetched = cache.update_and_fetch(k[:, :, s : s + chunk], k[:, :, s : s + chunk])
-            mx.eval(attend(m, q[:, :, s : s + chunk], cache, fetched, 1 / 16, "causal"), cache.state)
-        out[m.name] = time.perf_counter() - t0
-    return out
+    k = mx.random.normal((1, 2, T, 128))
+    q = mx.random.normal((1, 8, T, 128))
+    times: dict[str, list[float]] = {m.name: [] for m in ms}
+    for _ in range(3):  # interleaved rounds, median
+        for m in ms:
+            kk = k if m.kind == "fp32" else k.astype(BF16)
+            mx.eval(kk)
+            t0 = time.perf_counter()
+            cache = m.make()
+            for s in range(0, T, chunk):
+                fetched = cache.update_and_fetch(kk[:, :, s : s + chunk], kk[:, :, s : s + chunk])
+                mx.eval(attend(m, q[:, :, s : s + chunk], cache, fetched, 1 / 16, "causal"), cache.state)
+            times[m.name].append(time.perf_counter() - t0)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def random_segment(cache: CompressedKVCache, n: int) -> Segment:
@@ -241,7 +248,7 @@ def long_run(tokens: int, chunk: int = 16384) -> dict[str, float]:
     """Qwen3.5-4B attention geometry at the default setting. Each layer's first chunk is random bf16 data encoded
     by update_and_fetch (timed: encode throughput); the rest is appended chunk by chunk as random codes, which cost
     the same bytes and the same attention work (encoding 2^20 tokens x 8 layers takes ~15 min on this CPU)."""
-    layers = [CompressedKVCache(KVQuantConfig()) for _ in range(8)]
+    layers = [CompressedKVCache(KVQuantConfig(window=0)) for _ in range(8)]  # random codes are appended (needs no window); the window is added below
     k = mx.random.normal((1, 4, chunk, 256)).astype(BF16)
     mx.eval(k)
     t0 = time.perf_counter()
@@ -255,7 +262,7 @@ def long_run(tokens: int, chunk: int = 16384) -> dict[str, float]:
         for c in layers:
             c.append_segment(random_segment(c, min(chunk, tokens - s)))
         mx.eval([c.state for c in layers])
-    resident = sum(c.nbytes for c in layers)
+    resident = sum(c.nbytes for c in layers) + 8 * 4 * KVQuantConfig().window * 2 * 256 * 2  # + the default window
     q, kv = mx.random.normal((1, 16, 1, 256)).astype(BF16), mx.random.normal((1, 4, 1, 256)).astype(BF16)
     mx.eval(q, kv)
     base = mx.get_active_memory()
@@ -297,12 +304,12 @@ def run(quick: bool) -> dict:
     return res
 
 
-SPEED_METHODS = ("bf16 KVCache", "mlx-lm q8 g64", "mlx-lm q4 g64", "mlx-vlm TQ 3.5", "mlx-vlm TQ 4",
-                 "ours K4.75V3 (default)", "ours K4V3")
+SPEED_METHODS = ("fp32 KVCache", "bf16 KVCache", "mlx-lm q8 g64", "mlx-lm q4 g64", "mlx-vlm TQ 3.5", "mlx-vlm TQ 4",
+                 "ours K4.75V3 (default)", "ours K4.75V3 w32", "ours K3.375V3")
 
 
-def _ratio(table: dict, name: str) -> str:
-    base = table.get("bf16 KVCache")
+def _ratio(table: dict, name: str, base_name: str = "bf16 KVCache") -> str:
+    base = table.get(base_name)
     return f"{table[name] / base:5.2f}x" if name in table and base else "    -"
 
 
@@ -310,18 +317,19 @@ def print_report(res: dict) -> None:
     syn, rl = res["synthetic"], res["real"]
     head = (f"{'cache':22s} {'bits':>5s} {'x bf16':>6s} {'@d128':>5s} | {'syn cos':>8s} {'KL':>7s} {'top8':>5s} | {'real cos':>8s} "
             f"{'worst':>7s} {'KL':>7s} {'top8':>5s} | {'needle':>6s} | " + " ".join(f"dec{int(T)//1024}K" for T in res["decode_s"])
-            + " | prefill")
+            + " (/fp32) | prefill (/bf16)")
     print(head)
     print("-" * len(head))
     for name, s in syn.items():
         r = rl[name]
-        dec = " ".join(f"{_ratio(res['decode_s'][T], name):>6s}" for T in res["decode_s"])
+        dec = " ".join(f"{_ratio(res['decode_s'][T], name, 'fp32 KVCache'):>6s}" for T in res["decode_s"])
         print(f"{name:22s} {r['bits']:5.2f} {16 / r['bits']:6.2f} {16 / s['bits']:5.2f} | {s['cos']:8.5f} {s['kl']:7.4f} {s['top8']:5.3f} | "
               f"{r['cos']:8.5f} {r['worst_cos']:7.4f} {r['kl']:7.4f} {r['top8']:5.3f} | "
               f"{res['needle'][name]:>2d}/{res['needle_depths']:<3d} | {dec} | {_ratio(res['prefill_s'], name)}")
     print("\nbits = nbytes*8 / elements on the real Q/K/V (head_dim 64: one fp16 scale per vector costs 0.25 bit); "
-          "@d128 = ratio to bf16 on the synthetic set (head_dim 128); speed columns: time / bf16 time, same run")
-    print("bf16 decode seconds:", {T: round(t["bf16 KVCache"], 4) for T, t in res["decode_s"].items()},
+          "@d128 = ratio to bf16 on the synthetic set (head_dim 128); speed columns: time / fp32 (decode) or bf16 (prefill) "
+          "cache's time, same run")
+    print("fp32 decode seconds:", {T: round(t["fp32 KVCache"], 4) for T, t in res["decode_s"].items()},
           " prefill:", round(res["prefill_s"]["bf16 KVCache"], 3))
     print("\nunit-vector MSE at head_dim 128:")
     for b, row in res["mse"].items():

@@ -67,14 +67,14 @@ def test_quality_close_to_full_precision():
 
 
 def test_compressed_bytes_per_element():
-    cache = CompressedKVCache(KVQuantConfig(key_bits=4, value_bits=3, sink_tokens=0))
+    cache = CompressedKVCache(KVQuantConfig(key_bits=4, value_bits=3, sink_tokens=0, window=0))
     _fill(cache, [4096], heads=1, dim=128)
     bits = cache.nbytes * 8 / (2 * 4096 * 128)
     assert bits == pytest.approx(3.5 + 16 / 128, abs=0.02)  # codes + one fp16 scale per vector (+ means, weights)
 
 
 def test_chunks_are_compressed_as_they_arrive():
-    cache = CompressedKVCache(KVQuantConfig(sink_tokens=4, flush_tokens=64))
+    cache = CompressedKVCache(KVQuantConfig(sink_tokens=4, flush_tokens=64, window=0))
     _fill(cache, [512])
     assert cache.recent_k is None and cache.sink_k.shape[2] == 4
     assert sum(s.length for s in cache.segments) == 508
@@ -83,20 +83,43 @@ def test_chunks_are_compressed_as_they_arrive():
 
 
 def test_first_chunk_waits_for_queries_then_keys_are_weighted_by_them():
-    cache = CompressedKVCache()
+    cache = CompressedKVCache(KVQuantConfig(query_aware=True, window=0))
     mx.random.seed(2)
     k = mx.random.normal((1, 2, 300, 64)) * mx.linspace(0.2, 3, 64)
     cache.update_and_fetch(k, k)
+    cache.update_and_fetch(k[:, :, :0], k[:, :, :0])  # an update with no attention call between: still waiting
     assert not cache.segments and cache.recent_k.shape[2] == 296  # waiting for the first attention call
     q = mx.random.normal((1, 6, 300, 64)) * mx.linspace(3, 0.2, 64)
+    ref = _reference(q, cache, "causal")  # what attention reads: the chunk itself, uncompressed
     out = compressed_attention(q, cache, 0.125, "causal")
+    assert mx.allclose(out, ref, atol=2e-5)
     assert cache.segments and cache.recent_k is None and cache.k_weight.shape == (1, 2, 1, 64)
     w = cache.k_weight[0, 0, 0]
     assert float(w[0]) > 1.5 > 0.67 > float(w[-1])  # channels the queries read get finer steps
-    assert mx.allclose(out, _reference(q, cache, "causal"), atol=2e-5)
-    plain = CompressedKVCache(KVQuantConfig(query_aware=False))
+    plain = CompressedKVCache(KVQuantConfig(query_aware=False, window=0))
     plain.update_and_fetch(k, k)
+    compressed_attention(q, plain, 0.125, "causal")
     assert plain.segments and plain.k_weight is None
+
+
+def test_a_chunk_is_read_exactly_by_its_own_attention_call_then_compressed():
+    cache = CompressedKVCache(KVQuantConfig(sink_tokens=4, window=8))
+    mx.random.seed(4)
+    k, v = mx.random.normal((1, 2, 300, 64)), mx.random.normal((1, 2, 300, 64))
+    q = mx.random.normal((1, 6, 300, 64))
+    cache.update_and_fetch(k[:, :, :200], v[:, :, :200])
+    compressed_attention(q[:, :, :200], cache, 0.125, "causal")
+    assert sum(s.length for s in cache.segments) == 188 and cache.recent_k.shape[2] == 8  # sinks, window stay
+    cache.update_and_fetch(k[:, :, 200:], v[:, :, 200:])
+    keys, values = cache.dequantize()
+    assert mx.allclose(keys[:, :, 192:], k[:, :, 192:], atol=2e-2)  # window + new chunk: 16-bit, not codes
+    assert cache.recent_k.dtype == mx.bfloat16 and cache.sink_k.dtype == mx.bfloat16
+    out = compressed_attention(q[:, :, 200:], cache, 0.125, "causal")
+    expect = mx.fast.scaled_dot_product_attention(q[:, :, 200:], keys, values, scale=0.125,
+                                                  mask=mx.arange(200, 300)[:, None] >= mx.arange(300)[None])
+    assert mx.allclose(out, expect, atol=2e-5)
+    assert cache.recent_k.shape[2] == 8 and sum(s.length for s in cache.segments) == 288
+    assert not mx.allclose(cache.dequantize()[0][:, :, 200:292], k[:, :, 200:292], atol=2e-2)
 
 
 def test_trim_drops_exactly_the_newest_tokens():
@@ -161,7 +184,7 @@ def test_long_context_evaluates_in_bounded_steps(monkeypatch):
 
 
 def test_append_segment_checks_shapes():
-    a, b = CompressedKVCache(), CompressedKVCache()
+    a, b = CompressedKVCache(KVQuantConfig(window=0)), CompressedKVCache(KVQuantConfig(window=0))
     _fill(a, [200])
     _fill(b, [200], seed=3)
     a.append_segment(b.segments[0])

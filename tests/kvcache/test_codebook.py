@@ -104,3 +104,37 @@ def test_fractional_widths_mix_two_codebooks(bits):
     lo, frac = int(bits), bits - int(bits)
     expected = frac * theoretical_mse(128, lo + 1) + (1 - frac) * theoretical_mse(128, lo)
     assert mse == pytest.approx(expected, rel=0.05)
+
+
+@pytest.mark.parametrize("dim", [64, 256])
+@pytest.mark.parametrize("bits", [2, 3, 4, 5])
+def test_polynomial_levels_are_as_good_as_lloyd_max(dim, bits):
+    from kvcache.codebook import poly_coefficients
+    from kvcache.lut import level_values
+
+    x, w = _grid(dim)
+    levels = level_values(bits, poly_coefficients(dim, bits))
+    assert np.all(np.diff(levels) > 0) and np.allclose(levels, -levels[::-1], atol=1e-7)
+    lloyd = quantizer_mse(x, w, codebook(dim, bits))
+    assert quantizer_mse(x, w, levels) <= 1.01 * lloyd  # (float32 levels may even round a hair better)
+
+
+def test_decoding_works_in_successive_threads_with_their_own_streams():
+    """A compiled function keeps the streams of the thread that traced it: each thread gets its own decoder."""
+    import threading
+
+    codec = make_codec(64, 3.75, seed=0)  # 4-bit and 3-bit parts
+    packed, _ = codec.encode(mx.random.normal((3, 64)))
+    codes = np.array(codec.codes(packed))  # no compiled code runs in this thread
+    expect = np.concatenate([np.array(p.centroids)[codes[..., p.start : p.end]] for p in codec.parts], axis=-1)
+    results = []
+
+    def work():
+        with mx.stream(mx.new_stream(mx.cpu)):
+            results.append(np.array(make_codec(64, 3.75, seed=0).values(packed)))
+
+    for _ in range(2):
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+    assert len(results) == 2 and all(np.array_equal(r, expect) for r in results)

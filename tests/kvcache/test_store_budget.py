@@ -14,7 +14,7 @@ CONFIG = {"model_type": "qwen2", "hidden_size": 256, "num_hidden_layers": 2}
 
 def _caches():
     mx.random.seed(0)
-    comp = CompressedKVCache(KVQuantConfig(value_bits=4))
+    comp = CompressedKVCache(KVQuantConfig(value_bits=4, query_aware=True))
     comp.update_and_fetch(mx.random.normal((1, 2, 150, 64)), mx.random.normal((1, 2, 150, 64)))
     comp.observe_queries(mx.random.normal((1, 4, 150, 64)))
     comp.update_and_fetch(mx.random.normal((1, 2, 1, 64)), mx.random.normal((1, 2, 1, 64)))
@@ -167,3 +167,20 @@ def test_stale_snapshot_temp_files_are_removed_at_start(tmp_path):
         p.write_bytes(b"\0" * 1000)
     assert clean_stale_temp_files(tmp_path) == [dead]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, keep.name])
+
+
+def test_budget_counts_sinks_window_and_the_decode_batch():
+    from kvcache.budget import fixed_bytes, plain_tokens, resident_bytes
+
+    g = geometry_from_config(QWEN35_4B)
+    plain, windowed = KVQuantConfig(window=0), KVQuantConfig(window=128)
+    assert plain_tokens(plain) == 4 + 0 + 64 and plain_tokens(windowed) == 4 + 128 + 64
+    assert fixed_bytes(g, windowed) - fixed_bytes(g, plain) == 8 * 4 * 128 * 2 * 512
+    assert max_context(g, 2 * 10**9, windowed) < max_context(g, 2 * 10**9, plain)
+    tokens = 2**20  # the 4x size goal at head_dim 256 holds with the window counted
+    assert resident_bytes(g, None, tokens) / resident_bytes(g, windowed, tokens) >= 4.0
+    cache = CompressedKVCache(KVQuantConfig(window=32))
+    cache.update_and_fetch(mx.random.normal((1, 4, 600, 256)), mx.random.normal((1, 4, 600, 256)))
+    cache.observe_queries(mx.random.normal((1, 8, 600, 256)))
+    one = geometry_from_config({**QWEN35_4B["text_config"], "full_attention_interval": 32})
+    assert one.full_layers == 1 and cache.nbytes <= resident_bytes(one, cache.config, 600)
