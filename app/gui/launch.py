@@ -139,8 +139,16 @@ def make_session(factory: SessionFactory, settings: Settings, bridge: Bridge,
 
 
 def save_settings(new: Settings, base: Settings) -> object:
-    """Only what changed since ``base`` is written (the user's file kept as written); ``Saved`` or ``SaveFailed``."""
-    return try_save_settings(new, base=base)
+    """Only what changed since ``base`` is written (the user's file kept as written); ``Saved`` or ``SaveFailed``.
+    A saved change goes to the audit log (on a managed desk; a no-op otherwise)."""
+    from app.audit.events import record_settings_change
+    from app.config.saving import Saved
+    from app.policy.startup import current
+
+    result = try_save_settings(new, base=base)
+    if isinstance(result, Saved):
+        record_settings_change(current().audit, base, new)
+    return result
 
 
 def first_run(store: StorePort, settings: Settings, save: Save | None = None) -> tuple[list[str], Settings]:

@@ -168,3 +168,15 @@ def test_engine_uses_the_compressed_kv_cache(tiny_llm):
     assert isinstance(compressed, GenerationDone) and isinstance(plain, GenerationDone)
     assert compressed.stats.kv_tokens == plain.stats.kv_tokens > 200
     assert compressed.stats.kv_bytes < plain.stats.kv_bytes / 2  # codes, not bf16/float32 keys and values
+
+
+def test_chat_refuses_bad_images_and_files_as_models_before_answering(tiny_llm, hearth_home, tmp_path, capsys):
+    text = tmp_path / "notes.txt"
+    text.write_text("not a model")
+    assert main(["chat", "--model", str(text), "--prompt", "hi"]) == 2
+    assert "is a file, not a model folder" in capsys.readouterr().err
+    assert main(["chat", "--model", str(tiny_llm), "--image", str(tmp_path / "missing.png"), "--prompt", "hi"]) == 2
+    assert "No such image file" in capsys.readouterr().err
+    assert main(["chat", "--model", str(tiny_llm), "--image", str(text), "--prompt", "hi"]) == 2
+    err = capsys.readouterr().err
+    assert "not an image Hearth can read" in err and "Traceback" not in err

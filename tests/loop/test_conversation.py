@@ -285,3 +285,19 @@ def test_hearth_hearing_its_own_voice_is_not_a_user_turn():
     assert is_own_echo("Sunny and warm!", ("The weather today is sunny and warm.",))
     assert not is_own_echo("warm", ("The weather today is sunny and warm.",))  # one word is not evidence
     assert not is_own_echo("is it warm in Paris tomorrow", ("The weather today is sunny and warm.",))
+
+
+def test_every_input_that_gets_no_reply_ends_its_turn_observably():
+    """An empty transcript, Hearth's own echo and a backchannel each publish InputIgnored (a file driver waits for it:
+    `hearth voice --in` no longer hangs on them)."""
+    from app.loop.events import InputIgnored
+    from dataclasses import replace
+
+    from app.speech.segmenter import cut_clauses
+
+    loop, _ = step(Loop(), HeardSpeech(np.zeros(1600, np.float32)), cut_clauses)
+    _, cmds = step(loop, TranscriptEvent(loop.stt_turn, "  ", False, 1.0), cut_clauses)
+    assert any(isinstance(c, Publish) and isinstance(c.event, InputIgnored) for c in cmds)
+    echo = replace(Loop(), recent_speech=("The weather is sunny and warm today.",), stt_turn=7)
+    _, cmds = step(echo, UserInput("the weather is sunny and warm today", spoken_turn=7), cut_clauses)
+    assert any(isinstance(c, Publish) and isinstance(c.event, InputIgnored) for c in cmds)
