@@ -5,9 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from models.base import PREFILL_CHUNK, ChatMessage, ImageInput, ModelError, ModelFolder, TokenPiece
+from models.base import PREFILL_CHUNK, ImageInput, ModelError, ModelFolder, TokenPiece
 
 
+
+
+def feed(forward: Any, tokens: tuple[int, ...], prompt_cache: list[Any], start: int, end: int) -> None:
+    """Feed ``tokens[start:end]`` to ``forward`` (a language model) in PREFILL_CHUNK pieces, evaluating the cache."""
+    import mlx.core as mx
+
+    for a in range(start, end, PREFILL_CHUNK):
+        forward(mx.array(tokens[a:min(end, a + PREFILL_CHUNK)])[None], cache=prompt_cache)
+        eval_cache(prompt_cache)
 
 
 def eval_cache(prompt_cache: list[Any]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from models._chat_common import PREFILL_CHUNK, cast_for_device, eval_cache, generation_prompt_length, has_vision
+from models._chat_common import cast_for_device, feed, generation_prompt_length, has_vision
 from models._chat_common import piece_from, read_config
 from models._chat_common import text_messages
 from models.base import (
@@ -92,11 +92,7 @@ class MlxLmChat:
         return generation_prompt_length(full, bare, lambda t: self.tokenizer.encode(t, add_special_tokens=False)) or 1
 
     def prefill(self, prompt: EncodedPrompt, prompt_cache: list[Any], start: int, end: int) -> None:
-        import mlx.core as mx
-
-        for a in range(start, end, PREFILL_CHUNK):
-            self.model(mx.array(prompt.tokens[a:min(end, a + PREFILL_CHUNK)])[None], cache=prompt_cache)
-            eval_cache(prompt_cache)
+        feed(self.model, prompt.tokens, prompt_cache, start, end)
 
     def position_state(self) -> Any:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
-from models._chat_common import PREFILL_CHUNK, cast_for_device, eval_cache, generation_prompt_length, has_vision
+from models._chat_common import cast_for_device, feed, generation_prompt_length, has_vision
 from models._chat_common import pil_image, piece_from
 from models._chat_common import read_config
 from models.base import (
@@ -111,13 +111,9 @@ class MlxVlmChat:
         return EncodedPrompt(tokens, media_start=first, inputs=dict(inputs), stable=stable)
 
     def prefill(self, prompt: EncodedPrompt, prompt_cache: list[Any], start: int, end: int) -> None:
-        import mlx.core as mx
-
         if start == 0:
             self.set_position_state(None)
-        for a in range(start, end, PREFILL_CHUNK):
-            self.model.language_model(mx.array(prompt.tokens[a:min(end, a + PREFILL_CHUNK)])[None], cache=prompt_cache)
-            eval_cache(prompt_cache)
+        feed(self.model.language_model, prompt.tokens, prompt_cache, start, end)
 
     def tool_format(self) -> Any:
         from models.tool_format import ToolFormat

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from models.base import ChatMessage, ImageInput, Message, Speaker
+from models.manifest import write_json_atomic
 from models.tool_format import AssistantToolCalls, FunctionCall, ToolReply
 
 TRANSCRIPT = "transcript.jsonl"
@@ -37,6 +38,13 @@ def new_message_id() -> str:
 
 def _now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _mtime_iso(path: Path) -> str:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+    except OSError:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -70,19 +78,6 @@ def _fsync_append(path: Path, lines: list[str]) -> None:
         os.fsync(f.fileno())
 
 
-def _write_json_atomic(path: Path, data: dict[str, object]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 class ConversationStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -109,7 +104,7 @@ class ConversationStore:
         return info
 
     def _write_meta(self, info: ConversationInfo) -> None:
-        _write_json_atomic(self.folder(info.conversation_id) / META, {
+        write_json_atomic(self.folder(info.conversation_id) / META, {
             "id": info.conversation_id, "title": info.title, "created_at": info.created_at,
             "updated_at": info.updated_at, "system": info.system})
 
@@ -148,10 +143,6 @@ class ConversationStore:
         Image.fromarray(image.rgb).save(path)
         return str(path)
 
-    def touch(self, conversation_id: str) -> None:
-        info = self.info(conversation_id)
-        self._write_meta(replace(info, updated_at=_now_iso()))
-
     def rename(self, conversation_id: str, title: str) -> ConversationInfo:
         info = replace(self.info(conversation_id), title=title.strip())
         self._write_meta(info)
@@ -173,8 +164,9 @@ class ConversationStore:
         except (OSError, ValueError) as exc:
             stamp = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
             meta = {"title": f"(damaged details: {exc})", "created_at": stamp, "updated_at": stamp}
+        updated = max(str(meta.get("updated_at", "")), _mtime_iso(path.with_name(TRANSCRIPT)))  # the last message
         return ConversationInfo(conversation_id, str(meta.get("title", "")), str(meta.get("created_at", "")),
-                                str(meta.get("updated_at", "")), str(meta.get("system", "")))
+                                updated, str(meta.get("system", "")))
 
     def list(self) -> tuple[ConversationInfo, ...]:
         """Newest first."""

@@ -74,7 +74,6 @@ class ConversationBook:
         assert self.store is not None
         try:
             self.store.append(self.current.conversation_id, message)
-            self.store.touch(self.current.conversation_id)
             if self._unsaved_error:
                 self._unsaved_error = False
                 self._publish(Notice("The conversation is saved again."))
