@@ -14,6 +14,7 @@ from app.engine.runtime import build_store
 from app.loop.book import Start
 from app.loop.builder import Ports, SessionSpec, SetupError, build_session
 from app.terminal.chat import TerminalChat, image_problem
+from app.terminal.stopping import stop_session
 from app.terminal.conversation_args import add_conversation_arguments, add_mode_arguments, conversation_choice
 from models import catalog
 from models.base import ModelError
@@ -77,14 +78,22 @@ class ChatCommand:
             print(exc, file=sys.stderr)
             return 2
         session.start()
-        chat = TerminalChat(session, events)
+        code, interrupted = 1, False
         try:
-            if not chat.load_model(model):
-                return 2
-            for image in args.image:
-                chat.attach_image(image)
-            if args.prompt is None:
-                return chat.interactive()
-            return 0 if chat.ask(args.prompt) else 1
+            code = _converse(TerminalChat(session, events), args, model)
+            return code
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
         finally:
-            session.stop()
+            stop_session(session, sys.stderr, interrupted, code)
+
+
+def _converse(chat: TerminalChat, args: argparse.Namespace, model: str) -> int:
+    if not chat.load_model(model):
+        return 2
+    for image in args.image:
+        chat.attach_image(image)
+    if args.prompt is None:
+        return chat.interactive()
+    return 0 if chat.ask(args.prompt) else 1

@@ -66,6 +66,7 @@ class Engine:
         self._job: GenerationJob | None = None
         self._live: dict[str, LiveCache] = {}  # conversation id -> its live prompt cache (most recent last)
         self._running = False
+        self._stopping = threading.Event()  # set by stop() from any thread: long work ends at its next chunk
         self._thread = threading.Thread(target=self._run, name="hearth-engine", daemon=True)
         self._handlers: dict[type, Callable[[Any], None]] = {
             LoadModel: self._on_load,
@@ -103,10 +104,15 @@ class Engine:
         with self._cond:
             return turn_id in self._cancelled
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Ask the engine to finish (queued snapshot saves first, then shutdown) and wait up to ``timeout``;
+        a running generation or speech ends at its next step. False when the thread is still busy (e.g. inside a
+        model load, which cannot be interrupted)."""
+        self._stopping.set()
         if self._thread.is_alive():
             self.submit(Shutdown())
             self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     # ----------------------------------------------------------------------------------------- engine thread
     def _run(self) -> None:
@@ -145,7 +151,7 @@ class Engine:
     def _step(self) -> None:
         job = self._job
         assert job is not None
-        if self.is_cancelled(job.turn_id):
+        if self.is_cancelled(job.turn_id) or self._stopping.is_set():
             self._drop_job()
             return
         try:
@@ -206,7 +212,7 @@ class Engine:
 
     def _on_synthesize(self, req: Synthesize) -> None:
         for chunk in run_synthesis(self._slots.tts(), req):
-            if self.is_cancelled(req.turn_id):
+            if self.is_cancelled(req.turn_id) or self._stopping.is_set():
                 return
             self._sink(chunk)
 

@@ -198,9 +198,10 @@ class Session:
 
     handle = post  # front ends call session.handle(intent)
 
-    def stop(self) -> None:
+    def stop(self) -> bool:
         """Stop hearing and speaking, let the session thread queue the KV snapshot, then stop the engine (which
-        writes the snapshot before it shuts down)."""
+        writes the snapshot before it shuts down; a reply in progress ends at its next step). Every complete message
+        is already on disk. False when a thread was still busy at its deadline (a model load cannot be cut short)."""
         self.hearing.stop()
         self.audio_out.stop()
         self._inbox.put(_Stop())
@@ -210,7 +211,7 @@ class Session:
             self.tools.close()
         if self.narration is not None:
             self.narration.close()
-        self.engine.stop()
+        return self.engine.stop() and not self._thread.is_alive()
 
     # ------------------------------------------------------------------------------------ session thread
     def _run(self) -> None:

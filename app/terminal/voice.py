@@ -28,6 +28,7 @@ from app.tools.render import proposal_text, result_text
 from app.config.settings import Settings, load_settings
 from app.loop.timeline import append_jsonl, render
 from app.ports.pipeline import PipelineHearing, TurnByTurnHearing, WavOut
+from app.terminal.stopping import stop_session
 from audio.endpoint import EndpointConfig
 from audio.pipeline import build_hearing
 from audio.sources import WavFileSource
@@ -156,12 +157,21 @@ def run_voice(opts: VoiceOptions, out: TextIO, err: TextIO) -> int:
         return 2
     printer = Printer(out, err, opts)
     session.start(models)
+    code, interrupted = 1, False
     try:
-        return _pump(session, events, printer, len(models))
+        code = _pump(session, events, printer, len(models))
+        return code
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
-        session.stop()
-        if isinstance(session.audio_out, WavOut) and (path := session.audio_out.write()):
-            print(f"[replies written to {path}]", file=err)
+        _finish(session, err, interrupted, code)
+
+
+def _finish(session: Session, err: TextIO, interrupted: bool, code: int) -> None:
+    stop_session(session, err, interrupted, code)
+    if isinstance(session.audio_out, WavOut) and (path := session.audio_out.write()):
+        print(f"[replies written to {path}]", file=err)
 
 
 def _pump(session: Session, events: queue.Queue[Any], printer: Printer, n_models: int) -> int:

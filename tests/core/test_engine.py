@@ -132,3 +132,51 @@ def test_engine_thread_is_named_and_stops():
     engine.stop()
     assert not engine.thread.is_alive()
     assert threading.current_thread() is not engine.thread
+
+
+class _LongSpeech(FakeTTS):
+    """Yields one chunk, then waits until the test has asked the engine to stop, then would yield 50 more."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def synthesize(self, text, voice, speed):
+        yield from super().synthesize(text, voice, speed)
+        self.started.set()
+        self.release.wait(10)
+        for _ in range(50):
+            yield from super().synthesize(text, voice, speed)
+
+
+def test_stop_ends_a_long_speech_at_its_next_chunk():
+    tts, events = _LongSpeech(), Events()
+    engine = Engine(events.put, loader=fake_loader({Role.TTS: tts})).start()
+    engine.submit(LoadModel(Role.TTS, "fake"))
+    events.next(ModelLoaded)
+    engine.submit(Synthesize(5, 0, "a very long answer"))
+    assert tts.started.wait(10)
+    stopper = threading.Thread(target=engine.stop)
+    stopper.start()
+    while not engine._stopping.is_set():  # stop() has been called (it then waits for the engine thread)
+        threading.Event().wait(0.01)
+    tts.release.set()
+    stopper.join(10)
+    assert not engine.thread.is_alive()
+    chunks = [e for e in list(events.q.queue) if isinstance(e, AudioChunk)]
+    assert len(chunks) <= 1  # the chunk already made when stop came; none of the 50 after it
+
+
+def test_stop_drops_a_running_generation_and_reports_clean(rig):
+    engine, chat, events = rig
+    engine.submit(Generate(3, REQ))
+    chat.gate.release(2)
+    events.next(TextDelta, 3), events.next(TextDelta, 3)
+    stopper = threading.Thread(target=lambda: setattr(stopper, "clean", engine.stop()))
+    stopper.start()
+    while not engine._stopping.is_set():
+        threading.Event().wait(0.01)
+    chat.gate.release(1000)  # would run the generation to its 50 tokens, were it not dropped
+    stopper.join(10)
+    assert stopper.clean is True and not engine.thread.is_alive()
+    assert chat.steps <= 3 and chat.closed

@@ -40,5 +40,6 @@ def test_live_voice_loop_hears_answers_and_stops_cleanly(pulse, tiny_llm, tiny_m
     err = "".join(err_lines) + err
     assert proc.returncode == 130, err[-2000:]
     assert "terminate called" not in err and "Traceback" not in err
+    assert "Stopping… (Ctrl-C again to quit at once)" in err  # the user is told while the snapshot is written
     if "you: " in out:  # the random tiny Whisper may hear nothing; when it hears something, Hearth answers
         assert "hearth: " in out
