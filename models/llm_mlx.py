@@ -17,6 +17,7 @@ from models.base import (
     SamplingParams,
     TokenPiece,
 )
+from models.prompt_tokens import PromptTokens, template_markers
 from models.registry import register
 
 
@@ -26,6 +27,7 @@ class MlxLmChat:
         self.model = model
         self.tokenizer = tokenizer
         self.info = ModelInfo(model_id=model_id, role=Role.LLM, backend="mlx-lm")
+        self._tokens = PromptTokens(self._encode_text, template_markers(tokenizer))
 
     @classmethod
     def accepts(cls, folder: ModelFolder) -> bool:
@@ -60,36 +62,33 @@ class MlxLmChat:
 
         return make_prompt_cache(self.model)
 
-    def prompt_tokens(self, request: ChatRequest) -> list[int]:
-        if request.uses_tools:
-            from models.tool_format import render_prompt
-
-            return list(render_prompt(self.tokenizer, request.messages, request.tools))
-        return list(self.tokenizer.apply_chat_template(text_messages(request.messages), add_generation_prompt=True))
-
     def tool_format(self) -> Any:
         from models.tool_format import ToolFormat
 
         return ToolFormat.of(self.tokenizer)
 
     def encode(self, request: ChatRequest) -> EncodedPrompt:
-        tokens = tuple(self.prompt_tokens(request))
-        return EncodedPrompt(tokens, stable=len(tokens) - self._generation_prompt_length(request))
-
-    def _generation_prompt_length(self, request: ChatRequest) -> int:
-        from models.tool_format import render_text
-
-        def text(add: bool) -> str:
-            if request.uses_tools:
-                return render_text(self.tokenizer, request.messages, request.tools, add_generation_prompt=add)
-            return self.tokenizer.apply_chat_template(text_messages(request.messages), tokenize=False,
-                                                      add_generation_prompt=add)
-
+        """The prompt's ids (only the text after the part it shares with the last prompt is tokenized anew) and
+        where its generation prompt starts."""
+        full = self._render(request, True)
+        tokens = self._tokens(full)
         try:
-            full, bare = text(True), text(False)
+            bare = self._render(request, False)
         except Exception:  # noqa: BLE001 - a template that cannot render without a generation prompt: no split
-            return 1
-        return generation_prompt_length(full, bare, lambda t: self.tokenizer.encode(t, add_special_tokens=False)) or 1
+            return EncodedPrompt(tokens, stable=len(tokens) - 1)
+        tail = generation_prompt_length(full, bare, self._encode_text) or 1
+        return EncodedPrompt(tokens, stable=len(tokens) - tail)
+
+    def _render(self, request: ChatRequest, add_generation_prompt: bool) -> str:
+        if request.uses_tools:
+            from models.tool_format import render_text
+
+            return render_text(self.tokenizer, request.messages, request.tools, add_generation_prompt=add_generation_prompt)
+        return self.tokenizer.apply_chat_template(text_messages(request.messages), tokenize=False,
+                                                  add_generation_prompt=add_generation_prompt)
+
+    def _encode_text(self, text: str) -> list[int]:
+        return list(self.tokenizer.encode(text, add_special_tokens=False))
 
     def prefill(self, prompt: EncodedPrompt, prompt_cache: list[Any], start: int, end: int) -> None:
         feed(self.model, prompt.tokens, prompt_cache, start, end)
