@@ -70,10 +70,13 @@ def check_context(ctx: DoctorContext) -> Check:
 
     mem = ctx.settings.memory
     try:
-        b = context_budget(ctx.store, ctx.settings.models.chat, mem.kv_key_bits, mem.kv_value_bits, mem.compress_kv)
+        b = context_budget(ctx.store, ctx.settings.models.chat, mem.kv_key_bits, mem.kv_value_bits, mem.compress_kv,
+                           mem.extend_context)
     except KVCacheError as exc:
         return Check(Status.WARN, "context", str(exc))
     own = f"the model's own context is {b.model_context:,} tokens" if b.model_context else "the model's own context is unknown"
+    if b.extension:
+        own += f" (memory.extend_context: {b.extension})"
     detail = (f"{b.model}: usable context {b.usable:,} tokens — {own}; the memory budget "
               f"({b.budget_bytes / 2**30:.1f} GB) holds {b.tokens:,} with the {b.label} KV cache "
               f"(bf16 would hold {b.bf16_tokens:,})")

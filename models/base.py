@@ -123,6 +123,7 @@ class ModelInfo:
     model_id: str
     role: Role
     backend: str
+    variant: str = ""  # how it was loaded differently from its folder (e.g. "yarn4": the context extension on)
 
 
 @runtime_checkable

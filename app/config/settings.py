@@ -75,6 +75,7 @@ class MemorySettings:
     compress_kv: bool = True  # TurboQuant-style KV cache for full-attention layers (off: bf16 as the model has it)
     kv_key_bits: float = field(default=float(_KV_DEFAULT.key_bits), **_range(2, 5))  # steps of 1/8
     kv_value_bits: float = field(default=float(_KV_DEFAULT.value_bits), **_range(2, 5))
+    extend_context: bool = False  # the rope-scaling (YaRN) extension the model's card documents: Qwen reads 4x longer
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ class ContextBudget:
     tokens: int  # what fits with the configured cache
     bf16_tokens: int
     label: str  # "K4/V3-bit" or "bf16"
-    model_context: int | None = None  # the context length the model was trained for (its config)
+    model_context: int | None = None  # the context length the model was trained for (its config), or extended to
+    extension: str = ""  # how memory.extend_context applies to this model (empty when the setting is off)
 
     @property
     def usable(self) -> int:
@@ -59,12 +60,20 @@ def _model_config(store: ModelStore, name: str) -> dict[str, Any]:
         return QWEN35_4B
 
 
-def context_budget(store: ModelStore, model: str, key_bits: float, value_bits: float, compress: bool) -> ContextBudget:
-    """Raises kvcache's KVCacheError when the model's config lacks attention sizes."""
+def context_budget(store: ModelStore, model: str, key_bits: float, value_bits: float, compress: bool,
+                   extend: bool = False) -> ContextBudget:
+    """Raises kvcache's KVCacheError when the model's config lacks attention sizes. ``extend``: with the
+    rope-scaling extension the model's family documents (when it has one), as the loader then applies it."""
     from kvcache.budget import bytes_per_token, geometry_from_config, max_context
     from kvcache.config import KVQuantConfig
+    from models.rope_extension import extended_config, extension_for
 
     config = _model_config(store, model)
+    ext = extension_for(config) if extend else None
+    note = "" if not extend else "no documented rope-scaling extension that its loader applies"
+    if ext is not None:
+        config = extended_config(config, ext)
+        note = f"YaRN x{ext.factor:g} over its trained {ext.original:,} tokens"
     geom = geometry_from_config(config)
     setting = KVQuantConfig(key_bits=key_bits, value_bits=value_bits) if compress else None
     entry = catalog.lookup(model)
@@ -73,17 +82,17 @@ def context_budget(store: ModelStore, model: str, key_bits: float, value_bits: f
         model, budget, bytes_per_token(geom, setting), bytes_per_token(geom, None),
         max_context(geom, budget, setting), max_context(geom, budget, None),
         f"K{key_bits:g}/V{value_bits:g}-bit" if compress else "bf16",
-        model_context_length(config) or (262144 if config is QWEN35_4B else None),
+        model_context_length(config) or (262144 if config is QWEN35_4B else None), note,
     )
 
 
-def budget_lookup(store: ModelStore, key_bits: float, value_bits: float, compress: bool):
+def budget_lookup(store: ModelStore, key_bits: float, value_bits: float, compress: bool, extend: bool = False):
     """``model_id -> ContextBudget | None`` for the session (None when a config lacks attention sizes)."""
     from kvcache.config import KVCacheError
 
     def lookup(model_id: str) -> ContextBudget | None:
         try:
-            return context_budget(store, model_id, key_bits, value_bits, compress)
+            return context_budget(store, model_id, key_bits, value_bits, compress, extend)
         except KVCacheError:
             return None
 

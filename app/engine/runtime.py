@@ -49,7 +49,8 @@ def make_engine(sink: Sink, settings: Settings, cache_factory: CacheFactory | No
     from app.policy.loader import guarded_loader
 
     store = build_store(settings)
-    loader = guarded_loader(functools.partial(load_adapter, store=store), store)  # policy allow-list, audited
+    load = functools.partial(load_adapter, store=store, extend_context=settings.memory.extend_context)
+    loader = guarded_loader(load, store)  # policy allow-list, audited
     if cache_factory is None:
         cache_factory = compressed_cache_factory(settings) if settings.memory.compress_kv else default_cache_factory
     return Engine(sink, loader=loader, cache_factory=cache_factory)
@@ -60,4 +61,4 @@ def budget_for(settings: Settings):
     from app.engine.memory import budget_lookup
 
     m = settings.memory
-    return budget_lookup(build_store(settings), m.kv_key_bits, m.kv_value_bits, m.compress_kv)
+    return budget_lookup(build_store(settings), m.kv_key_bits, m.kv_value_bits, m.compress_kv, m.extend_context)

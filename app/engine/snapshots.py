@@ -13,7 +13,8 @@ from models.base import ChatModel
 
 
 def fingerprint(model: ChatModel, cache_label: str) -> str:
-    return f"{model.info.model_id}|{cache_label}"
+    variant = getattr(model.info, "variant", "")
+    return f"{model.info.model_id}{'+' + variant if variant else ''}|{cache_label}"
 
 
 def save_live(live: LiveCache, req: SaveCache, cache_label: str) -> CacheSaved:

@@ -135,7 +135,7 @@ def history_tokens(settings: Settings, model: str, reply_tokens: int) -> int:
     mem = settings.memory
     try:
         usable = context_budget(build_store(settings), model, mem.kv_key_bits, mem.kv_value_bits,
-                                mem.compress_kv).usable
+                                mem.compress_kv, mem.extend_context).usable
     except KVCacheError:
         usable = 32768
     return max(2048, usable - reply_tokens - REPLY_ROOM)

@@ -34,8 +34,8 @@ def _quit_now(code: int) -> None:
 
 def stop_session(session: Stoppable, err: TextIO, interrupted: bool, code: int,
                  quit_now: Callable[[int], None] = _quit_now) -> None:
-    """Stop ``session``; after a Ctrl-C say so first. A second Ctrl-C meanwhile, or a session that is still busy at
-    its deadline, ends the process with ``code`` (130 after a Ctrl-C) without waiting further."""
+    """Stop ``session``; after a Ctrl-C say so first. After a Ctrl-C, a second one meanwhile or a session still busy
+    at its deadline ends the process at once (exit code 130). An ordinary end (end of input, /quit) returns as usual."""
     if interrupted:
         print("\nStopping… (Ctrl-C again to quit at once)", file=err, flush=True)
     exit_code = 130 if interrupted else code
@@ -54,6 +54,6 @@ def stop_session(session: Stoppable, err: TextIO, interrupted: bool, code: int,
     finally:
         if main:
             signal.signal(signal.SIGINT, previous)
-    if not clean:
+    if not clean and interrupted:  # the user asked to leave: a model load that cannot be cut short must not hold it
         print("The engine is still busy (a model is loading); quitting without waiting for it.", file=err, flush=True)
         quit_now(exit_code)

@@ -23,6 +23,17 @@ def test_context_is_bounded_by_the_models_own_length(tmp_path, tiny_llm):
     assert f"usable context {own:,} tokens" in line and f"own context is {own:,}" in line
 
 
+def test_context_extension_is_reported(tmp_path, tiny_llm, tiny_vlm):
+    def extended(chat):
+        c = ctx(tmp_path, chat)
+        return replace(c, settings=replace(c.settings, memory=replace(c.settings.memory, extend_context=True)))
+
+    own = __import__("json").loads((tiny_llm / "config.json").read_text())["max_position_embeddings"]
+    line = check_context(extended(str(tiny_llm))).detail
+    assert f"own context is {4 * own:,}" in line and "YaRN x4" in line
+    assert "no documented rope-scaling extension" in check_context(extended(str(tiny_vlm))).detail
+
+
 def test_text_only_brain_is_labelled_so(tmp_path, tiny_llm, tiny_vlm):
     assert "text only" in check_models(ctx(tmp_path, str(tiny_llm)))[0].detail
     assert "sees images" in check_models(ctx(tmp_path, str(tiny_vlm)))[0].detail

@@ -52,9 +52,14 @@ def test_a_second_ctrl_c_quits_at_once_with_130():
     assert signal.getsignal(signal.SIGINT) is before
 
 
-def test_a_session_busy_at_its_deadline_quits_with_the_exit_code():
+def test_a_session_busy_at_its_deadline_quits_after_ctrl_c():
     err, codes = io.StringIO(), []
     with pytest.raises(_Quit):
-        stop_session(_Session(clean=False), err, interrupted=False, code=0, quit_now=_quitter(codes))
-    assert codes == [0] and "still busy" in err.getvalue()
-    assert "Stopping" not in err.getvalue()  # an ordinary end (/quit, end of input) is not announced
+        stop_session(_Session(clean=False), err, interrupted=True, code=0, quit_now=_quitter(codes))
+    assert codes == [130] and "still busy" in err.getvalue()
+
+
+def test_an_ordinary_end_is_not_announced_and_never_cut_short():
+    err, codes = io.StringIO(), []
+    stop_session(_Session(clean=False), err, interrupted=False, code=0, quit_now=_quitter(codes))
+    assert codes == [] and err.getvalue() == ""  # end of input or /quit: the usual exit, whatever it takes
