@@ -32,9 +32,10 @@ def shared_prefix(a: str, b: str) -> int:
     return lo
 
 
-def template_markers(tokenizer: object) -> dict[str, int]:
-    """The added tokens that the tokenizer's chat template writes, with their ids."""
-    template = getattr(tokenizer, "chat_template", None)
+def template_markers(tokenizer: object, template: str | None = None) -> dict[str, int]:
+    """The added tokens that the chat template (the tokenizer's, else ``template``: a processor's) writes, with
+    their ids."""
+    template = getattr(tokenizer, "chat_template", None) or template
     vocab = getattr(tokenizer, "get_added_vocab", None)
     if not isinstance(template, str) or vocab is None:
         return {}

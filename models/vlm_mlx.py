@@ -19,6 +19,7 @@ from models.base import (
     Speaker,
     TokenPiece,
 )
+from models.prompt_tokens import PromptTokens, template_markers
 from models.registry import register
 
 
@@ -41,6 +42,19 @@ class MlxVlmChat:
         self.model = model
         self.processor = processor
         self.info = ModelInfo(model_id=model_id, role=Role.VLM, backend="mlx-vlm")
+        markers = template_markers(self._tokenizer, getattr(processor, "chat_template", None))
+        self._tokens = PromptTokens(self._encode_text, markers)
+
+    @property
+    def _tokenizer(self) -> Any:
+        return getattr(self.processor, "tokenizer", self.processor)
+
+    def _encode_text(self, text: str) -> list[int]:
+        """What mlx-vlm's prepare_inputs makes of a prompt without pictures."""
+        from mlx_vlm.utils import should_add_special_tokens
+
+        add = should_add_special_tokens(self.model.config.model_type, self.processor)
+        return list(self._tokenizer(text, add_special_tokens=add)["input_ids"])
 
     @classmethod
     def accepts(cls, folder: ModelFolder) -> bool:
@@ -94,8 +108,11 @@ class MlxVlmChat:
                                        add_generation_prompt=add, num_images=len(images))
 
         prompt = render(True)
-        tokenizer = getattr(self.processor, "tokenizer", self.processor)
+        tokenizer = self._tokenizer
         tail = generation_prompt_length(prompt, render(False), lambda t: tokenizer.encode(t, add_special_tokens=False))
+        if not images:  # text only: tokenized incrementally (models/prompt_tokens.py)
+            tokens = self._tokens(prompt)
+            return EncodedPrompt(tokens, stable=len(tokens) - max(1, tail))
         config = self.model.config
         inputs = prepare_inputs(
             self.processor, images=images or None, prompts=prompt,
@@ -104,8 +121,6 @@ class MlxVlmChat:
         )
         tokens = tuple(int(t) for t in inputs["input_ids"].flatten().tolist())
         stable = len(tokens) - max(1, tail)
-        if not images:
-            return EncodedPrompt(tokens, stable=stable)
         media = {getattr(config, "image_token_index", None), getattr(config, "image_token_id", None)} - {None}
         first = next((i for i, t in enumerate(tokens) if t in media), 0)
         return EncodedPrompt(tokens, media_start=first, inputs=dict(inputs), stable=stable)

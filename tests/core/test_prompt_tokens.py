@@ -49,3 +49,26 @@ def test_reuse_is_trusted_only_after_checks():
         whole = text in encode_calls
         assert whole == (turn <= CHECKS), turn  # the first call and CHECKS more encode the whole text too
     assert memo.reuse and memo.reused_tokens > 0
+
+
+def test_vlm_text_prompts_are_tokenized_incrementally_as_prepare_inputs_would(tiny_vlm, tmp_path):
+    from mlx_vlm.utils import prepare_inputs, should_add_special_tokens
+
+    from models.base import ChatMessage, ChatRequest, Role, Speaker
+    from models.loader import load_adapter
+    from models.store import ModelStore
+
+    vlm = load_adapter((Role.VLM,), str(tiny_vlm), ModelStore(tmp_path))
+    config = vlm.model.config
+    messages: tuple = ()
+    for i in range(CHECKS + 3):
+        messages += (ChatMessage(Speaker.USER, f"Question {i}: what is  in the kettle? <|im_start|> ünï"),)
+        prompt = vlm.encode(ChatRequest(messages))
+        from mlx_vlm.prompt_utils import apply_chat_template
+
+        from models.vlm_mlx import vlm_messages
+        text = apply_chat_template(vlm.processor, config, vlm_messages(messages), add_generation_prompt=True, num_images=0)
+        direct = prepare_inputs(vlm.processor, prompts=text, add_special_tokens=should_add_special_tokens(config.model_type, vlm.processor))
+        assert prompt.tokens == tuple(direct["input_ids"].flatten().tolist()), i
+        messages += (ChatMessage(Speaker.ASSISTANT, f"Answer {i}."),)
+    assert vlm._tokens.reuse and vlm._tokens.reused_tokens > 0
