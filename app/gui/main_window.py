@@ -332,6 +332,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         QApplication.instance().removeEventFilter(self.space)
         self.preview.stop_live()
+        self.hide()  # gone at once; stopping waits for the engine's current step and the conversation's snapshot
         self.session.stop()
         self.bridge.clear()
         super().closeEvent(event)
