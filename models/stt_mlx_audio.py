@@ -19,6 +19,7 @@ from models.registry import register
 
 SAMPLE_RATE = 16000
 WHISPER_TEMPERATURES = (0.0, 0.4, 0.8)  # fallback ladder when a greedy decode looks degenerate
+FALLBACK_SEED = 0
 
 
 def model_family(folder: ModelFolder) -> str | None:
@@ -122,15 +123,20 @@ class MlxAudioSTT:
         import mlx.core as mx
 
         m = self._model
-        out = m.generate(
-            x,
-            language=language,
-            temperature=WHISPER_TEMPERATURES,
-            return_timestamps=False,
-            condition_on_previous_text=False,
-            fp16=m.dtype == mx.float16,
-            verbose=None,
-        )
+        follow = int(mx.random.randint(0, 2**31 - 1, ()).item())  # drawn from the sequence the chat model uses
+        mx.random.seed(FALLBACK_SEED)  # the same audio gives the same words, even when the fallback samples
+        try:
+            out = m.generate(
+                x,
+                language=language,
+                temperature=WHISPER_TEMPERATURES,
+                return_timestamps=False,
+                condition_on_previous_text=False,
+                fp16=m.dtype == mx.float16,
+                verbose=None,
+            )
+        finally:
+            mx.random.seed(follow)  # the chat model's sampling goes on from its own sequence, not from a fixed seed
         return TranscriptResult(str(out.text).strip(), getattr(out, "language", None) or language)
 
     def _parakeet(self, x: np.ndarray) -> TranscriptResult:

@@ -113,19 +113,27 @@ class PipelineHearing:
 
 
 class TurnByTurnHearing(PipelineHearing):
-    """For files: utterances are handed over one at a time, each after the previous turn was answered."""
+    """For files: utterances are handed over one at a time, each after the previous turn was answered, the first
+    once the front end says the models are loaded (``models_ready``), so no turn's timeline holds a model load."""
 
     def __init__(self, pipeline: HearingPipeline) -> None:
         super().__init__(pipeline, levels=False)
         self.turn_done = threading.Event()
+        self.models_ready = threading.Event()
         self.utterances = 0
 
     def _on_event(self, event: Any) -> None:
         if isinstance(event, Utterance):
+            self.models_ready.wait(3600)
             self.turn_done.clear()
             self.utterances += 1
             self._post(HeardSpeech(event.pcm, event.sample_rate, now()))
             self.turn_done.wait(300)
+
+    def stop(self) -> None:
+        self.models_ready.set()  # nothing waits for models that will not come
+        self.turn_done.set()
+        super().stop()
 
 
 class WavOut:

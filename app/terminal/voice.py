@@ -178,6 +178,8 @@ def _pump(session: Session, events: queue.Queue[Any], printer: Printer, n_models
     """Show events until the input ends (files) or the user quits (Ctrl-C); 2 if a model failed to load."""
     loaded = 0
     hearing = session.hearing
+    if n_models == 0 and isinstance(hearing, TurnByTurnHearing):
+        hearing.models_ready.set()
     while True:
         try:
             event = events.get(timeout=0.2)
@@ -190,6 +192,8 @@ def _pump(session: Session, events: queue.Queue[Any], printer: Printer, n_models
         printer.show(event)
         if isinstance(event, ModelLoaded):
             loaded += 1
+            if loaded >= n_models and isinstance(hearing, TurnByTurnHearing):
+                hearing.models_ready.set()
         elif isinstance(event, ErrorEvent) and loaded < n_models and not event.turn_id:
             return 2
         if isinstance(event, (TurnTimeline, ErrorEvent, InputIgnored)) and isinstance(hearing, TurnByTurnHearing):

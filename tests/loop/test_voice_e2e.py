@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import shutil
 import subprocess
 import threading
@@ -56,6 +58,8 @@ def test_wav_in_to_spoken_reply_out(tiny_llm, tiny_model, question_wav, tmp_path
     assert order[:2] == ["end", "final"] and order.index("first") < order.index("reply")
     log = (tmp_path / "home" / "data" / "logs" / "timeline.jsonl").read_text().splitlines()
     assert len(log) == 1 and '"first audio"' in log[0]
+    assert json.loads(log[0])["cold_load_s"] == 0  # the file is heard once the models are loaded: no load in the turn
+    assert "model loading" not in captured.err
     assert threads and set(threads) == {"hearth-engine"}  # no MLX call off the engine thread
 
 
@@ -94,3 +98,27 @@ def test_barge_in_cancels_flushes_and_keeps_only_what_was_heard(tiny_llm, tmp_pa
         assert heard.heard_text and len(heard.heard_text) < len(full_reply) + 1
     finally:
         session.stop()
+
+
+def test_files_are_heard_only_once_the_models_are_loaded():
+    """`voice --in`: a turn's timeline must not hold a model load, so the first utterance waits for the models."""
+    from app.ports.pipeline import TurnByTurnHearing
+    from audio.types import Utterance
+
+    posted: list = []
+    hearing = TurnByTurnHearing(pipeline=None)  # _on_event needs no pipeline
+    hearing._post = posted.append
+    speech = Utterance(np.zeros(1600, np.float32), 16000, 0.1, 0.2, 0.0)
+    worker = threading.Thread(target=hearing._on_event, args=(speech,), daemon=True)
+    worker.start()
+    worker.join(0.3)
+    assert posted == [] and worker.is_alive()  # held back: the models are still loading
+    hearing.models_ready.set()
+    for _ in range(1000):
+        if posted:
+            break
+        threading.Event().wait(0.01)
+    assert len(posted) == 1  # heard once the models are there; the next waits for this turn to be answered
+    hearing.turn_done.set()
+    worker.join(10)
+    assert not worker.is_alive()

@@ -97,3 +97,17 @@ def test_parakeet_folder_is_routed_and_transcribes(tmp_path, speech):
     assert stt.info.backend == "mlx-audio/parakeet"
     result = stt.transcribe(speech, 16000)
     assert isinstance(result, TranscriptResult) and isinstance(result.text, str)
+
+
+def test_the_same_audio_gives_the_same_words_and_leaves_the_chat_sampler_alone(whisper, speech):
+    """The random tiny Whisper always falls back to sampling: seeded, so a transcript never changes between runs,
+    and the random sequence the chat model samples from is not reset to one fixed point by a transcription."""
+    import mlx.core as mx
+
+    after = []
+    for seed in (1, 2):
+        mx.random.seed(seed)
+        texts = {whisper.transcribe(speech, 16000).text for _ in range(3)}
+        assert len(texts) == 1
+        after.append(mx.random.uniform(shape=(4,)).tolist())
+    assert after[0] != after[1]
