@@ -2,7 +2,7 @@
 memory over many turns — all through Hearth's engine thread, compressed KV cache on, in one run.
 
     LD_PRELOAD=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 \\
-        uv run python scripts/bench_conversation.py [--history 1024,8192,32768] [--models tiny,mid] [--turns 200]
+        uv run python scripts/bench_conversation.py [--history 1024,8192,32768] [--models tiny,mid] [--turns 200] [--plain]
 
 Models are random-weight qwen2 builds (tiny: scripts/tiny; mid: hidden 512, 6 layers), float32, compressed cache.
 Goals: at 32K the reused turn is within 1.5x of the 1K turn and >= 10x faster than fresh; resume from snapshot
@@ -55,7 +55,9 @@ def rss_mb() -> float:
 
 
 class Bench:
-    def __init__(self, model: Path) -> None:
+    def __init__(self, model: Path, compress: bool = True) -> None:
+        from dataclasses import replace
+
         from app.config.settings import Settings
         from app.engine.messages import LoadModel, ModelLoaded
         from app.engine.runtime import make_engine
@@ -65,7 +67,9 @@ class Bench:
 
         self.tokenizer = AutoTokenizer.from_pretrained(str(model))
         self.events: queue.Queue = queue.Queue()
-        self.engine = make_engine(self.events.put, Settings()).start()
+        settings = Settings()
+        settings = replace(settings, memory=replace(settings.memory, compress_kv=compress))
+        self.engine = make_engine(self.events.put, settings).start()
         self.engine.submit(LoadModel(Role.LLM, str(model)))
         self.wait(ModelLoaded)
         self.turn = 0
@@ -113,6 +117,28 @@ class Bench:
         self.engine.stop()
 
 
+def reused_turn(bench: Bench, history, conv: str):
+    """Warm the conversation's cache with ``history``, then the median of three turns asked over it."""
+    from models.base import ChatMessage, Speaker
+
+    bench.generate(history + (ChatMessage(Speaker.USER, "Warm up."),), conv)  # the cache now holds the history
+    asked = [bench.generate(history + (ChatMessage(Speaker.USER, f"{q} what happens next?"),), conv)
+             for q in ("And", "So", "Then")]  # each turn goes back over the last question and reply
+    return sorted(asked, key=lambda d: d.stats.time_to_first_token_s)[1]
+
+
+def plain_rows(model: Path, sizes: list[int], name: str) -> list[dict]:
+    """The same reused turns with the plain float32 cache: what attention over the history costs by itself."""
+    bench = Bench(model, compress=False)
+    rows = []
+    for size in sizes:
+        done = reused_turn(bench, bench.history(size), f"plain-{name}-{size}")
+        rows.append(dict(model=name, size=size, history=done.stats.prompt_tokens,
+                         reused_ms=done.stats.time_to_first_token_s * 1e3))
+    bench.stop()
+    return rows
+
+
 def ttft_rows(bench: Bench, sizes: list[int], name: str) -> list[dict]:
     from models.base import ChatMessage, Speaker
 
@@ -121,12 +147,9 @@ def ttft_rows(bench: Bench, sizes: list[int], name: str) -> list[dict]:
         history = bench.history(size)
         question = ChatMessage(Speaker.USER, "And what happens next?")
         conv = f"{name}-{size}"
-        bench.generate(history + (ChatMessage(Speaker.USER, "Warm up."),), conv)  # the cache now holds the history
-        asked = [bench.generate(history + (ChatMessage(Speaker.USER, f"{q} what happens next?"),), conv)
-                 for q in ("And", "So", "Then")]  # each turn goes back over the last question and reply
-        reused = sorted(asked, key=lambda d: d.stats.time_to_first_token_s)[1]  # the median of three
+        reused = reused_turn(bench, history, conv)
         fresh = bench.generate(history + (question,), "")
-        rows.append(dict(model=name, history=reused.stats.prompt_tokens, reused_ms=reused.stats.time_to_first_token_s * 1e3,
+        rows.append(dict(model=name, size=size, history=reused.stats.prompt_tokens, reused_ms=reused.stats.time_to_first_token_s * 1e3,
                          fed=reused.stats.fed_tokens, fresh_ms=fresh.stats.time_to_first_token_s * 1e3,
                          conversation=conv, messages=history + (question,)))
     return rows
@@ -169,6 +192,7 @@ def main() -> int:
     parser.add_argument("--history", default="1024,8192,32768")
     parser.add_argument("--models", default="tiny,mid")
     parser.add_argument("--turns", type=int, default=200)
+    parser.add_argument("--plain", action="store_true", help="also the reused turns with the plain float32 cache")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     sizes = [int(s) for s in args.history.split(",")]
@@ -176,34 +200,47 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         paths = {"tiny": long_context(build("llm", folder)), "mid": build_mid(folder)}
-        ttft, resume = [], []
+        ttft, resume, plain = [], [], []
         for name in args.models.split(","):
             bench = Bench(paths[name])
             ttft += ttft_rows(bench, sizes, name)
             resume.append(resume_row(bench, ttft[-1], folder))
-            if name == "tiny":
+            if name == "tiny" and args.turns:
                 results["rss"] = rss_rows(bench, args.turns)
             bench.stop()
+            if args.plain:
+                plain += plain_rows(paths[name], sizes, name)
+    print_tables(ttft, resume, plain, results.get("rss"))
+    results.update(ttft=[{k: v for k, v in r.items() if k != "messages"} for r in ttft], resume=resume, plain=plain)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+def print_tables(ttft: list[dict], resume: list[dict], plain: list[dict], rss) -> None:
     print("time to first token, compressed KV cache (ms)")
     print(f"{'model':6s} {'history':>8s} {'fed':>5s} {'reused':>9s} {'fresh':>10s} {'fresh/reused':>12s} {'vs 1K':>6s}")
     for row in ttft:
         base = next(r for r in ttft if r["model"] == row["model"])["reused_ms"]
         print(f"{row['model']:6s} {row['history']:8d} {row['fed']:5d} {row['reused_ms']:9.1f} {row['fresh_ms']:10.1f} "
               f"{row['fresh_ms'] / row['reused_ms']:11.1f}x {row['reused_ms'] / base:5.2f}x")
+    if plain:
+        print("\nreference: the same reused turns with the plain float32 cache (ms)")
+        print(f"{'model':6s} {'history':>8s} {'reused':>9s} {'vs 1K':>6s} {'compressed/plain':>17s}")
+        for row in plain:
+            base = next(r for r in plain if r["model"] == row["model"])["reused_ms"]
+            twin = next((r for r in ttft if r["model"] == row["model"] and r["size"] == row["size"]), None)
+            ratio = f"{twin['reused_ms'] / row['reused_ms']:16.2f}x" if twin else f"{'-':>17s}"
+            print(f"{row['model']:6s} {row['history']:8d} {row['reused_ms']:9.1f} {row['reused_ms'] / base:5.2f}x {ratio}")
     print("\nresume from snapshot vs re-prefill")
     print(f"{'model':6s} {'history':>8s} {'save ms':>8s} {'MB':>7s} {'load ms':>8s} {'resumed':>9s} {'reprefill':>10s} {'ratio':>7s}")
     for r in resume:
         print(f"{r['model']:6s} {r['history']:8d} {r['save_ms']:8.1f} {r['bytes'] / 2**20:7.1f} {r['load_ms']:8.1f} "
               f"{r['resumed_ms']:9.1f} {r['reprefill_ms']:10.1f} {r['reprefill_ms'] / r['resumed_ms']:6.1f}x")
-    if "rss" in results:
+    if rss:
         print("\ntiny model, one growing conversation: turn, time to first token (ms), RSS (MB)")
-        for t, ms, mb in results["rss"]:  # type: ignore[union-attr]
+        for t, ms, mb in rss:
             print(f"  turn {t:4d}  {ms:8.1f} ms  {mb:8.1f} MB")
-    results.update(ttft=[{k: v for k, v in r.items() if k != "messages"} for r in ttft], resume=resume)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
-    return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
