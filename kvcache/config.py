@@ -41,7 +41,7 @@ class KVQuantConfig:
     center_values: bool = False
     query_aware: bool = False
     fit_scale: bool = True
-    tile: int = 4096
+    tile: int = 2048
     seed: int = 0
 
     def __post_init__(self) -> None:
