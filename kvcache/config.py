@@ -29,7 +29,7 @@ class KVQuantConfig:
         weights, so q.k is unchanged): quantization error moves away from the channels the queries read. The weights
         are fixed at the first compression from the queries seen so far. Off by default: it moved no real-model
         perplexity (Gemma 3 270M: +0.36 % with, +0.05 % without; a 135M llama: +4.6 % with, +4.2 % without).
-    tile: tokens per stored segment and per attention tile (upper bound).
+    tile: tokens per block of compressed tokens, the attention tile (2048: decoded planes of one tile stay in cache).
     """
 
     key_bits: float = 4.75
