@@ -14,9 +14,10 @@ import math
 from dataclasses import dataclass
 
 import mlx.core as mx
+import numpy as np
 
 from .codebook import poly_coefficients
-from .lut import CodeTables, make_tables
+from .lut import CodeTables, codes_per_group, make_tables
 from .packing import check_packable, pack, packed_width, unpack
 from .rotation import Rotation, make_rotation
 
@@ -80,9 +81,22 @@ class VectorCodec:
         """Codebook values of the codes (float32, rotated domain), before the per-vector scale."""
         return _join([p.tables.values(a, p.end - p.start) for p, a in zip(self.parts, self._split(packed))])
 
-    def part_values(self, packed: mx.array) -> list[tuple[int, int, mx.array]]:
-        """(start, end, codebook values) for each part: lets a matmul use the parts without concatenating."""
-        return [(p.start, p.end, p.tables.values(a, p.end - p.start)) for p, a in zip(self.parts, self._split(packed))]
+    def planes(self, packed: mx.array) -> list[mx.array]:
+        """Codebook values of every part as decoded planes (lut.CodeTables.planes), laid end to end they hold the
+        coordinates in ``plane_order()``: what attention multiplies by, without interleaving them."""
+        out: list[mx.array] = []
+        for p, a in zip(self.parts, self._split(packed)):
+            out += p.tables.planes(a, p.end - p.start)
+        return out
+
+    def plane_order(self) -> np.ndarray:
+        """int32 (dim,): the coordinate at each position of the planes laid end to end."""
+        order = []
+        for p in self.parts:
+            per = codes_per_group(p.bits)
+            groups = (p.end - p.start) // per
+            order += [p.start + g * per + k for k in range(per) for g in range(groups)]
+        return np.array(order, dtype=np.int32)
 
     def decode_rotated(self, packed: mx.array, scale: mx.array) -> mx.array:
         """Reconstruction in the rotated domain (float32), without the mean."""

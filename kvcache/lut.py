@@ -1,6 +1,8 @@
 """Code <-> value conversion: exact nearest-level encoding by a fine bin table, and decoding packed bytes to level
 values by arithmetic only (bit shifts, then the odd polynomial of codebook.poly_coefficients), compiled into one
-fused elementwise kernel per width. Table gathers cost ~3 ns per element on CPU; the fused kernel ~0.1 ns."""
+fused elementwise kernel per width. The decoder writes "planes" (code k of every byte group) so that no input is
+broadcast: MLX's compiled CPU loops are vectorised only then. Table gathers cost ~3 ns per element on CPU; the
+plane decoder ~0.3-0.4 ns (attention.py multiplies by the planes without interleaving them)."""
 
 from __future__ import annotations
 
@@ -15,24 +17,25 @@ _BINS = 4096
 _RANGE = 8.0  # in units of the coordinate standard deviation 1/sqrt(dim)
 
 
-def _shifts(*values: int) -> mx.array:
-    return mx.array(np.array(values, dtype=np.uint8))
-
-
 def _poly(codes: mx.array, bits: int, coef: tuple[float, ...]) -> mx.array:
+    """The odd polynomial of the centred code, Estrin's scheme: a shallow graph, so the compiled decoder is one
+    fused kernel (MLX splits deep elementwise graphs)."""
     u = codes.astype(mx.float32) - (2**bits - 1) / 2
+    if len(coef) == 1:
+        return u * coef[0]
     u2 = u * u
-    acc = coef[-1]
-    for a in reversed(coef[:-1]):
-        acc = a + u2 * acc
-    return u * acc
+    inner = coef[0] + coef[1] * u2
+    if len(coef) >= 3:
+        high = coef[2] if len(coef) == 3 else coef[2] + coef[3] * u2
+        inner = inner + (u2 * u2) * high
+    return u * inner
 
 
 _PER_THREAD = threading.local()  # a compiled function keeps the streams of the thread that traced it
 
 
-def _decoder(bits: int, coef: tuple[float, ...]) -> Callable[..., mx.array]:
-    """This thread's compiled decoder for (bits, coef)."""
+def _decoder(bits: int, coef: tuple[float, ...]) -> Callable[..., list[mx.array]]:
+    """This thread's compiled plane decoder for (bits, coef)."""
     made = getattr(_PER_THREAD, "decoders", None)
     if made is None:
         made = _PER_THREAD.decoders = {}
@@ -42,29 +45,58 @@ def _decoder(bits: int, coef: tuple[float, ...]) -> Callable[..., mx.array]:
     return made[key]
 
 
-def _make_decoder(bits: int, coef: tuple[float, ...]) -> Callable[..., mx.array]:
-    """Elementwise part of decoding (compiled, shapeless); returns (..., groups, codes per group) values."""
+def codes_per_group(bits: int) -> int:
+    """Codes sharing one group of packed bytes: a byte for 1, 2 and 4 bits, 8 codes for 3 and 5 bits."""
+    return 8 // bits if bits in (1, 2, 4) else 8
+
+
+def _make_decoder(bits: int, coef: tuple[float, ...]) -> Callable[..., list[mx.array]]:
+    """Elementwise part of decoding, compiled for fixed shapes (contiguous loops; shapeless kernels are strided).
+    Inputs are byte planes of shape (..., groups); returns ``codes_per_group`` planes: plane k holds the value of
+    code ``g * codes_per_group + k`` of each group g. No broadcasting, so each is one fused loop."""
     mask = 2**bits - 1
     if bits in (1, 2, 4):
-        sh = _shifts(*range(0, 8, bits))
 
         def f(p):
-            return _poly(mx.bitwise_and(mx.right_shift(p[..., None], sh), mask), bits, coef)
+            p = p.astype(mx.uint32)  # 32-bit lanes throughout: mixing uint8 and float32 lanes is not vectorised
+            return [_poly((p >> (k * bits)) & mask, bits, coef) for k in range(8 // bits)]
     elif bits == 3:
-        sh = mx.array(np.arange(0, 24, 3, dtype=np.uint32))
 
         def f(b0, b1, b2):
-            word = b0.astype(mx.uint32) | mx.left_shift(b1.astype(mx.uint32), 8) | mx.left_shift(b2.astype(mx.uint32), 16)
-            return _poly(mx.bitwise_and(mx.right_shift(word[..., None], sh), 7), bits, coef)
-    else:  # 5 bits: a 4-bit plane (as (..., d/8, 4) bytes) and a 1-bit plane (..., d/8)
-        lo_sh = _shifts(0, 4)
-        hi_sh = mx.array(np.arange(8, dtype=np.uint8).reshape(4, 2))
+            word = b0.astype(mx.uint32) | (b1.astype(mx.uint32) << 8) | (b2.astype(mx.uint32) << 16)
+            return [_poly((word >> (3 * k)) & 7, bits, coef) for k in range(8)]
+    else:  # 5 bits: 4-bit plane bytes lo0..lo3 (two codes each) and the 1-bit plane byte hi of each group of 8
+        return _five_bit_decoder(coef)
+    return mx.compile(f)
 
-        def f(lo, hi):
-            low = mx.bitwise_and(mx.right_shift(lo[..., None], lo_sh), 15)
-            high = mx.bitwise_and(mx.right_shift(hi[..., None, None], hi_sh), 1)
-            return _poly(low | mx.left_shift(high, 4), bits, coef)
-    return mx.compile(f, shapeless=True)
+
+def _five_bit_decoder(coef: tuple[float, ...]) -> Callable[..., list[mx.array]]:
+    """Codes first, then the polynomial, as two compiled functions: fused into one, MLX passes some of the shift
+    constants as broadcast inputs, which makes the loop strided and ~2.5x slower."""
+
+    def codes(lo0, lo1, lo2, lo3, hi):
+        hi = hi.astype(mx.uint32) * (1 << 24)
+        words = [lo0.astype(mx.uint32) + lo1.astype(mx.uint32) * 256 + hi,
+                 lo2.astype(mx.uint32) + lo3.astype(mx.uint32) * 256 + hi]
+        # code k: nibble k % 4 of its word, and bit 24 + k (bit k of hi) moved to bit 4
+        return [(((words[k // 4] >> (4 * (k % 4))) & 15) | ((words[k // 4] >> (20 + k)) & 16)).astype(mx.float32)
+                for k in range(8)]
+
+    def levels(*planes):
+        return [_poly(c, 5, coef) for c in planes]
+
+    split, poly = mx.compile(codes), mx.compile(levels)
+    return lambda *planes: poly(*split(*planes))
+
+
+def byte_planes(packed: mx.array, bits: int, dim: int) -> list[mx.array]:
+    """Strided views of the packed bytes (..., dim*bits/8) that the plane decoder reads (no copies)."""
+    if bits in (1, 2, 4):
+        return [packed]
+    if bits == 3:
+        return [packed[..., i::3] for i in range(3)]
+    half = dim // 2
+    return [packed[..., i:half:4] for i in range(4)] + [packed[..., half:]]
 
 
 @dataclass(frozen=True)
@@ -82,18 +114,14 @@ class CodeTables:
         lo = mx.take(self.lo, idx)
         return lo + (y > mx.take(self.upper, lo)).astype(mx.uint8)
 
+    def planes(self, packed: mx.array, dim: int) -> list[mx.array]:
+        """Packed uint8 (..., dim*bits/8) -> codes_per_group(bits) float32 planes (..., dim / codes_per_group):
+        plane k holds coordinates k, k + per, k + 2 per, ... (per = codes_per_group), before the per-vector scale."""
+        return _decoder(self.bits, self.coef)(*byte_planes(packed, self.bits, dim))
+
     def values(self, packed: mx.array, dim: int) -> mx.array:
         """Packed uint8 (..., dim*bits/8) -> level values float32 (..., dim), without the per-vector scale."""
-        lead, decoder = packed.shape[:-1], _decoder(self.bits, self.coef)
-        if self.bits == 5:
-            lo = packed[..., : dim // 2].reshape(*lead, dim // 8, 4)
-            out = decoder(lo, packed[..., dim // 2 :])
-        elif self.bits == 3:
-            p = packed.reshape(*lead, dim // 8, 3)
-            out = decoder(p[..., 0], p[..., 1], p[..., 2])
-        else:
-            out = decoder(packed)
-        return out.reshape(*lead, dim)
+        return mx.stack(self.planes(packed, dim), axis=-1).reshape(*packed.shape[:-1], dim)
 
 
 def level_values(bits: int, coef: tuple[float, ...]) -> np.ndarray:

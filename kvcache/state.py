@@ -7,6 +7,7 @@ import json
 import mlx.core as mx
 
 from .config import KVCacheError, KVQuantConfig
+from .blocks import CodeBlocks
 from .segment import Segment
 
 FORMAT = "hearth-kvcache-2"  # 2: polynomial levels (codebook.poly_coefficients)
@@ -67,24 +68,27 @@ def apply_state(cache, arrays: dict[str, mx.array]) -> None:
     cache.k_mean, cache.v_mean, cache.k_weight = get("k_mean"), get("v_mean"), get("k_weight")
     names = sorted({k.rsplit("_", 1)[0] for k in arrays if k.startswith("seg")})
     try:
-        cache.segments = [Segment(*(arrays[f"{n}_{p}"] for p in ("kp", "ks", "vp", "vs"))) for n in names]
+        segments = [Segment(*(arrays[f"{n}_{p}"] for p in ("kp", "ks", "vp", "vs"))) for n in names]
     except KeyError as e:
         raise KVCacheError(f"compressed KV cache is missing array {e}; the file is corrupt: delete it") from e
-    check_consistent(cache)
+    check_consistent(cache, segments)
+    cache.blocks = CodeBlocks(cache.config.tile)
+    for seg in segments:
+        cache.blocks.append(seg)
 
 
 def _tokens(a) -> int:
     return 0 if a is None else a.shape[2]
 
 
-def check_consistent(cache) -> None:
-    total = _tokens(cache.sink_k) + _tokens(cache.recent_k) + sum(s.length for s in cache.segments)
+def check_consistent(cache, segments: list[Segment]) -> None:
+    total = _tokens(cache.sink_k) + _tokens(cache.recent_k) + sum(s.length for s in segments)
     if total != cache.offset:
         raise KVCacheError(f"compressed KV cache holds {total} tokens but its metadata says {cache.offset}; the file is corrupt")
     if cache.k_codec is None:
         return
     width_k, width_v = cache.k_codec.width, cache.v_codec.width
     head = (cache.batch, cache.n_kv_heads)
-    for s in cache.segments:
+    for s in segments:
         if s.kp.shape[:2] != head or s.kp.shape[3] != width_k or s.vp.shape[3] != width_v or s.kp.dtype != mx.uint8:
             raise KVCacheError("compressed KV cache arrays do not match its metadata; the file is corrupt: delete it")

@@ -12,6 +12,7 @@ import mlx.core as mx
 
 from .codec import VectorCodec, make_codec
 from .config import KVCacheError, KVQuantConfig
+from .blocks import CodeBlocks
 from .segment import Segment, encode_segment
 
 _FLOATS = (mx.float32, mx.float16, mx.bfloat16)
@@ -58,7 +59,7 @@ class CompressedKVCache:
         self.sink_k = self.sink_v = self.recent_k = self.recent_v = None
         self.k_mean = self.v_mean = self.k_weight = None
         self._q_sq, self._q_count = None, 0
-        self.segments: list[Segment] = []
+        self.blocks = CodeBlocks(self.config.tile)
         self.k_codec: VectorCodec | None = None
         self.v_codec: VectorCodec | None = None
         self.dtype = None
@@ -72,7 +73,7 @@ class CompressedKVCache:
         self._flush()
         store = plain_dtype(keys.dtype)
         keys, values = keys.astype(store), values.astype(store)
-        take = 0 if self.segments or self.recent_k is not None else min(keys.shape[2], self.config.sink_tokens - _len(self.sink_k))
+        take = 0 if self.blocks.length or self.recent_k is not None else min(keys.shape[2], self.config.sink_tokens - _len(self.sink_k))
         if take > 0:
             self.sink_k = _cat(self.sink_k, keys[:, :, :take])
             self.sink_v = _cat(self.sink_v, values[:, :, :take])
@@ -104,18 +105,19 @@ class CompressedKVCache:
     @property
     def nbytes(self) -> int:
         arrays = [self.sink_k, self.sink_v, self.recent_k, self.recent_v, self.k_mean, self.v_mean, self.k_weight]
-        return sum(a.nbytes for a in arrays if a is not None) + sum(s.nbytes for s in self.segments)
+        return sum(a.nbytes for a in arrays if a is not None) + self.blocks.nbytes
+
+    @property
+    def segments(self) -> list[Segment]:
+        """The compressed tokens, one segment per block (views)."""
+        return self.blocks.segments
 
     def trim(self, n: int) -> int:
         n = max(0, min(int(n), self.offset))
         left = self._trim_recent(n)
-        while left and self.segments:
-            last = self.segments.pop()
-            if last.length > left:
-                self.segments.append(last.slice(0, last.length - left))
-                left = 0
-            else:
-                left -= last.length
+        coded = min(left, self.blocks.length)
+        self.blocks.trim_to(self.blocks.length - coded)
+        left -= coded
         if left:
             keep = _len(self.sink_k) - left
             self.sink_k, self.sink_v = self.sink_k[:, :, :keep], self.sink_v[:, :, :keep]
@@ -215,7 +217,7 @@ class CompressedKVCache:
         for start in range(0, n, self.config.tile):
             end = min(n, start + self.config.tile)
             seg = encode_segment(k[:, :, start:end] * kw, v[:, :, start:end], self.k_codec, self.v_codec, k_mean, self.v_mean)
-            self._append(seg)
+            self.blocks.append(seg)
         rest = _len(self.recent_k) - n
         self.recent_k = mx.contiguous(self.recent_k[:, :, n:]) if rest else None
         self.recent_v = mx.contiguous(self.recent_v[:, :, n:]) if rest else None
@@ -228,12 +230,6 @@ class CompressedKVCache:
             self.k_weight = _key_weights(self._q_sq / self._q_count, k.astype(mx.float32) - self.k_mean)
             self._q_sq, self._q_count = None, 0
 
-    def _append(self, seg: Segment) -> None:
-        if self.segments and self.segments[-1].length + seg.length <= self.config.tile:
-            self.segments[-1] = self.segments[-1].concat(seg)
-        else:
-            self.segments.append(seg)
-
     def append_segment(self, seg: Segment) -> None:
         """Append already-compressed tokens (e.g. from another cache with the same config); newest-token buffer
         must be empty so token order is kept."""
@@ -241,7 +237,7 @@ class CompressedKVCache:
             raise KVCacheError("append_segment needs a started cache with no uncompressed recent tokens")
         if seg.kp.shape[:2] != (self.batch, self.n_kv_heads) or seg.kp.shape[3] != self.k_codec.width or seg.vp.shape[3] != self.v_codec.width:
             raise KVCacheError("segment shape does not match this cache")
-        self._append(seg)
+        self.blocks.append(seg)
         self.offset += seg.length
 
     def dequantize(self) -> tuple[mx.array, mx.array]:

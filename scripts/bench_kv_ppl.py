@@ -1,7 +1,7 @@
 """Perplexity of a real language model with each KV cache, against the float32 cache, in one run.
 
     uv run python scripts/bench_kv_ppl.py MODEL_DIR [--tokens 3072] [--chunk 256] [--tail 128] [--seeds 0 1 2]
-        [--modes app stress full] [--only NAME ...] [--no-variants] [--json FILE]
+        [--modes app stress full] [--only NAME ...] [--no-variants] [--json FILE] [--decode-context 32768]
 
 MODEL_DIR is an mlx-lm model folder (float32 weights; e.g. Gemma 3 270M converted by scripts in the real-weights
 work). The text is a fixed list of the running interpreter's standard-library source files, cut to ``--tokens``
@@ -13,7 +13,8 @@ and the decode batch not yet compressed). Then 100 greedy tokens are generated w
 on the shared machine hits all alike): decode ms/token ratio to the float32 cache, and how many of the 100 tokens equal the
 float32 cache's at the same position ("match") and how many lead before the first difference ("prefix").
 
-Caches: float32 KVCache (baseline), Hearth's compressed cache (kvcache/) at its default and variants, mlx-lm
+Caches: float32 KVCache (baseline), mlx-lm's KVCache fed bfloat16 keys and values (what a 16-bit cache costs a
+float32 model), Hearth's compressed cache (kvcache/) at its default and variants, mlx-lm
 QuantizedKVCache 4 and 8 bits (group 64), mlx-vlm TurboQuantKVCache 4 and 3.5 bits. Seeded caches (Hearth's rotation,
 TurboQuant's) run with each seed; the table prints mean +- standard deviation over seeds.
 
@@ -30,7 +31,9 @@ Modes:
           perplexity on the text jumps from ~5 to ~225), so its differences say little.
 
 bits/element is measured from the caches' own stored arrays (at the end of the prefill, over the layers under test),
-size = 16 / bits (ratio to a bf16 cache). Speed: LD_PRELOAD=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
+size = 16 / bits (ratio to a bf16 cache). Speed columns: decode time per token and prefill speed as ratios to the
+float32 cache's and to the bfloat16 cache's. --decode-context N also measures decode at N tokens of context for the
+float32, bfloat16 and default Hearth caches (stress mode; scripts/kv_long_decode.py). Speed: LD_PRELOAD=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
 """
 
 from __future__ import annotations
@@ -56,12 +59,16 @@ from mlx.utils import tree_flatten  # noqa: E402
 from mlx_lm.models.cache import KVCache, QuantizedKVCache, RotatingKVCache  # noqa: E402
 from mlx_vlm.turboquant import TurboQuantKVCache  # noqa: E402
 
+import kv_long_decode  # noqa: E402
 from kvcache import CompressedKVCache, KVQuantConfig  # noqa: E402
 from kvcache import patch as kv_patch  # noqa: E402
 
 TEXT_FILES = ("json/decoder.py", "asyncio/locks.py", "email/message.py", "textwrap.py", "string.py",
-              "heapq.py", "bisect.py", "fractions.py", "shlex.py", "queue.py", "pprint.py", "difflib.py")
+              "heapq.py", "bisect.py", "fractions.py", "shlex.py", "queue.py", "pprint.py", "difflib.py",
+              "argparse.py", "typing.py", "inspect.py", "subprocess.py", "tarfile.py", "pathlib.py")
 GREEDY = 100
+FP32, BF16 = "fp32 KVCache", "bf16 KVCache"
+LONG_STEPS = 16
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,13 @@ def hearth(name: str, **kw) -> Method:
     return Method(f"hearth {name}", lambda s, kw=kw: CompressedKVCache(KVQuantConfig(seed=s, **kw)), True)
 
 
+class BF16KVCache(KVCache):
+    """mlx-lm's KVCache holding bfloat16 keys and values (the model's float32 queries read them as they are)."""
+
+    def update_and_fetch(self, keys, values):
+        return super().update_and_fetch(keys.astype(mx.bfloat16), values.astype(mx.bfloat16))
+
+
 class QuantizedBeforeAttention(CompressedKVCache):
     """Ablation: the cache as it was before issue 15, compressing each update before its own attention call."""
 
@@ -85,7 +99,8 @@ class QuantizedBeforeAttention(CompressedKVCache):
 
 
 def methods(variants: bool) -> list[Method]:
-    out = [Method("fp32 KVCache", lambda s: KVCache(), False), hearth(f"{KVQuantConfig().label} (default)")]
+    out = [Method(FP32, lambda s: KVCache(), False), Method(BF16, lambda s: BF16KVCache(), False),
+           hearth(f"{KVQuantConfig().label} (default)")]
     if variants:
         out += [Method("hearth K4.75V3 w0", lambda s: CompressedKVCache(KVQuantConfig(seed=s, window=0)), False),
                 hearth("K3.375V3 w0", key_bits=3.375, value_bits=3, window=0),
@@ -252,12 +267,12 @@ def _mean_sd(values: list[float], ref: float) -> tuple[float, float]:
 
 def print_table(mode: str, res: dict) -> None:
     rows = res["rows"]
-    base = next(iter(rows.values()))
+    base, bf = rows[FP32], rows[BF16]
     ref, ref_tail = base["ppl"][0], base["tail_ppl"][0]
     print(f"\nmode {mode}: {len(res['layers_tested'])} of {res['layers']} layers under test; "
           f"fp32 perplexity {ref:.4f} (text, chunked prefill), {ref_tail:.4f} (decode steps)")
     head = (f"{'cache':30s} {'ppl':>8s} {'d ppl %':>13s} {'decode ppl %':>13s} {'bits':>5s} {'x bf16':>6s} "
-            f"{'decode':>7s} {'prefill':>7s} {'match':>5s} {'prefix':>6s}")
+            f"{'decode':>7s} {'prefill':>7s} {'dec bf':>7s} {'pre bf':>7s} {'match':>5s} {'prefix':>6s}")
     print(head)
     print("-" * len(head))
     for name, r in rows.items():
@@ -265,10 +280,18 @@ def print_table(mode: str, res: dict) -> None:
         dt, sdt = _mean_sd(r["tail_ppl"], ref_tail)
         print(f"{name:30s} {statistics.mean(r['ppl']):8.4f} {d:+6.2f} +-{sd:4.2f} {dt:+6.2f} +-{sdt:4.2f} {r['bits']:5.2f} "
               f"{16 / r['bits']:6.2f} {r['decode_s'] / base['decode_s']:6.2f}x {base['prefill_s'] / r['prefill_s']:6.2f}x "
-              f"{r['match']:>5d} {r['prefix']:>6d}")
-    print(f"fp32 decode {1000 * base['decode_s']:.1f} ms/token, prefill {base['prefill_s']:.1f} s. d ppl: mean +- sd over "
-          "seeds vs fp32; decode ppl: the tokens after the text, one decode step each; decode = time per token / fp32's; "
-          "prefill = speed / fp32's; match/prefix of 100 greedy tokens")
+              f"{r['decode_s'] / bf['decode_s']:6.2f}x {bf['prefill_s'] / r['prefill_s']:6.2f}x {r['match']:>5d} {r['prefix']:>6d}")
+    print(f"fp32 decode {1000 * base['decode_s']:.1f} ms/token, prefill {base['prefill_s']:.1f} s; bf16 decode "
+          f"{1000 * bf['decode_s']:.1f} ms/token, prefill {bf['prefill_s']:.1f} s. d ppl: mean +- sd over seeds vs fp32; "
+          "decode ppl: the tokens after the text, one decode step each; decode = time per token / fp32's; prefill = "
+          "speed / fp32's; dec bf, pre bf: the same against bf16's; match/prefix of 100 greedy tokens")
+
+
+def long_decode(model, ids: list[int], ms: list[Method], args) -> None:
+    makers = {m.name: (lambda m=m: m.make(args.seeds[0])) for m in ms[:3]}  # fp32, bf16, Hearth's default
+    with attention_mode(model, "stress"):
+        secs = kv_long_decode.run(model, ids, args.decode_context, makers, args.chunk, LONG_STEPS, log)
+    kv_long_decode.print_table(args.decode_context, LONG_STEPS, secs, FP32, BF16)
 
 
 def log(msg: str) -> None:
@@ -282,10 +305,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chunk", type=int, default=256)
     ap.add_argument("--tail", type=int, default=128, help="tokens after the text read one decode step at a time")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--modes", nargs="+", choices=["app", "stress", "full"], default=["app", "stress"])
+    ap.add_argument("--modes", nargs="*", choices=["app", "stress", "full"], default=["app", "stress"])
     ap.add_argument("--no-variants", action="store_true", help="only Hearth's default, not its variants")
-    ap.add_argument("--only", nargs="+", help="run only the caches whose name contains one of these (fp32 always runs)")
+    ap.add_argument("--only", nargs="+", help="run only the caches whose name contains one of these (fp32, bf16 and "
+                    "Hearth's default always run)")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--decode-context", type=int, default=0, help="also time decode at this many tokens of context")
     args = ap.parse_args(argv)
     from mlx_lm import load
 
@@ -294,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     ids = stdlib_text(tokenizer, args.tokens + args.tail)
     ms = methods(not args.no_variants)
     if args.only:
-        ms = ms[:1] + [m for m in ms[1:] if any(word in m.name for word in args.only)]
+        ms = ms[:3] + [m for m in ms[3:] if any(word in m.name for word in args.only)]
     res = {"model": str(args.model), "tokens": args.tokens, "chunk": args.chunk, "seeds": args.seeds, "modes": {}}
     for mode in args.modes:  # each mode's table and the JSON so far as soon as the mode is done
         res["modes"][mode] = run_mode(model, ids, ms, mode, args.seeds, args.chunk, args.tail)
@@ -302,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
         if args.json:
             args.json.write_text(json.dumps(res, indent=1))
+    if args.decode_context:
+        long_decode(model, stdlib_text(tokenizer, args.decode_context + LONG_STEPS), ms, args)
     return 0
 
 

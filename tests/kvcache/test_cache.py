@@ -175,10 +175,12 @@ def test_clear_errors_for_bad_input():
 def test_long_context_evaluates_in_bounded_steps(monkeypatch):
     import kvcache.attention as att
 
-    monkeypatch.setattr(att, "DECODE_TILE", 64)
     monkeypatch.setattr(att, "EVAL_EVERY", 2)
-    cache = CompressedKVCache(KVQuantConfig(sink_tokens=0))
+    monkeypatch.setattr(att, "SCORE_BUDGET", 3 * 3 * 64 * 2)  # key groups of 3 tiles, merged by online softmax
+    cache = CompressedKVCache(KVQuantConfig(sink_tokens=0, tile=64))
     _fill(cache, [700])
+    assert len(cache.blocks.tiles()) == 10 and cache.blocks.tiles()[-1].read == 64 > cache.blocks.tiles()[-1].valid
+    assert len(att._groups(att._pieces(cache), 2 * 3)) > 3
     q = mx.random.normal((1, 6, 1, 64))
     assert mx.allclose(compressed_attention(q, cache, 0.125), _reference(q, cache, None), atol=2e-5)
 
