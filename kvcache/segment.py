@@ -32,9 +32,6 @@ class Segment:
     def slice(self, start: int, end: int) -> "Segment":
         return Segment(*(a[:, :, start:end] for a in self.arrays()))
 
-    def concat(self, other: "Segment") -> "Segment":
-        return Segment(*(mx.concatenate([a, b], axis=2) for a, b in zip(self.arrays(), other.arrays())))
-
 
 def encode_segment(
     keys: mx.array, values: mx.array, kc: VectorCodec, vc: VectorCodec, k_mean: mx.array | None, v_mean: mx.array | None
