@@ -16,7 +16,7 @@ def load_adapter(roles: tuple[Role, ...], model_id: str, store: ModelStore, exte
     extension (models/rope_extension.py) is loaded with it (its info's ``variant`` says so)."""
     folder = store.resolve(model_id)
     store.check_intact(folder, model_id)  # a damaged copy is refused with a word, not loaded into garbage
-    ext = extension_for(folder.config) if extend_context and Role.TTS not in roles and Role.STT not in roles else None
+    ext = extension_for(folder.config) if extend_context else None  # None for speech models: no such family
     if ext is not None:
         folder = extended_folder(folder, ext, store.root / "extended")
     reg = registry.find_adapter(roles, folder)

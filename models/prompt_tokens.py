@@ -59,29 +59,27 @@ class PromptTokens:
         self.reused_tokens = 0  # of the last call, for tests and stats
 
     def __call__(self, text: str) -> tuple[int, ...]:
-        ids = self._incremental(text) if self.reuse and self._text else None
+        ids, kept = self._incremental(text) if self.reuse and self._text else (None, 0)
         if ids is None or self._checks_left > 0:
             full = tuple(int(t) for t in self._encode(text))
             if ids is not None:
                 self._checks_left -= 1
                 if ids != full:
-                    self.reuse = False
+                    self.reuse, kept = False, 0
                     log.info("this tokenizer splits prompts differently in parts; tokenizing whole prompts")
-            if ids != full:
-                self.reused_tokens = 0
             ids = full
-        self._text, self._ids = text, ids
+        self._text, self._ids, self.reused_tokens = text, ids, kept
         return ids
 
-    def _incremental(self, text: str) -> tuple[int, ...] | None:
+    def _incremental(self, text: str) -> tuple[tuple[int, ...] | None, int]:
+        """The ids of ``text`` from the last prompt's shared part plus the rest, and how many were kept."""
         common = shared_prefix(self._text, text)
         cut, marker = max(((text.rfind(m, 0, common), m) for m in self._markers), default=(-1, ""))
         if cut <= 0:
-            return None
+            return None, 0
         nth = self._text.count(marker, 0, cut)  # occurrences before the cut: each is one marker id
         where = np.flatnonzero(np.asarray(self._ids, dtype=np.int64) == self._markers[marker])
         if len(where) <= nth:
-            return None
+            return None, 0
         keep = int(where[nth])
-        self.reused_tokens = keep
-        return self._ids[:keep] + tuple(int(t) for t in self._encode(text[cut:]))
+        return self._ids[:keep] + tuple(int(t) for t in self._encode(text[cut:])), keep
