@@ -8,11 +8,14 @@ end and multiplied once instead. The softmax is exact over a group of pieces who
 piece, up to long contexts); further groups, and blocks of queries when the scores of all queries would not fit,
 are merged with an online softmax. Value scales are folded into the probabilities; the values of compressed tiles
 are accumulated in the rotated, plane-permuted domain and brought back once at the end. Transient memory: the
-score budget plus one tile of decoded planes (evaluated tile by tile: faster here, the planes stay in cache).
+score budget plus one tile of decoded planes per stream. On the CPU the tiles alternate between two MLX streams, so
+two tiles decode side by side (MLX's elementwise CPU kernels run on one core each), and each pair is evaluated
+before the next: the planes are multiplied while still in cache, then freed.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import mlx.core as mx
@@ -24,6 +27,20 @@ _NEG = -1e30
 SCORE_BUDGET = 1 << 23  # float32 score elements held at once (32 MB)
 PLANE_ROWS = 16  # query rows per kv head up to which each decoded plane is multiplied on its own
 EVAL_EVERY = 1  # compressed tiles between evaluations: each tile's planes are used while in cache, then freed
+CPU_STREAMS = 2  # CPU streams the compressed tiles alternate between (MLX runs each stream on its own thread)
+_LOCAL = threading.local()  # the extra streams of each thread that attends (in the app: the engine thread)
+
+
+def _streams() -> list[mx.Stream]:
+    """The streams tiles are decoded on, in turn: on the CPU the default one and CPU_STREAMS - 1 more (MLX's
+    elementwise CPU kernels use one core each, so two tiles decode side by side); on a GPU the default one."""
+    dev = mx.default_device()
+    if dev != mx.cpu or CPU_STREAMS < 2:
+        return [mx.default_stream(dev)]
+    extra = getattr(_LOCAL, "extra", None)
+    if extra is None or len(extra) != CPU_STREAMS - 1:
+        extra = _LOCAL.extra = [mx.new_stream(mx.cpu) for _ in range(CPU_STREAMS - 1)]
+    return [mx.default_stream(dev)] + extra
 
 
 @dataclass(frozen=True)
@@ -132,6 +149,9 @@ def _prepare(q5: mx.array, cache, q_start: int, q_offset: int) -> _Query:
         if rep * L <= PLANE_ROWS:
             offs = [sum(sizes[:i]) for i in range(len(sizes))]
             planes, perm = [mx.contiguous(perm[..., o : o + n]) for o, n in zip(offs, sizes)], None
+        # the query (and the layer's graph behind it) first, so the first tile's evaluation is only that tile's
+        # work (measured: decode 2-4 % faster on Gemma 3 270M at 16K-32K tokens)
+        mx.eval(q, planes if planes is not None else perm)
     return _Query(q, planes, perm, (B, Hkv, rep, L), q_start, q_offset)
 
 
@@ -167,12 +187,13 @@ def _tile_values(p: mx.array, tile: Tile, cache, few_rows: bool) -> mx.array:
 
 
 def _group_scores(qb: _Query, group: list, cache, mask) -> mx.array:
-    scores, tiles = [], 0
+    scores, tiles, streams = [], 0, _streams()
     for piece in group:
         if isinstance(piece, Tile):
-            scores.append(_tile_scores(qb, piece, cache))
+            with mx.stream(streams[tiles % len(streams)]):
+                scores.append(_tile_scores(qb, piece, cache))
             tiles += 1
-            if tiles % EVAL_EVERY == 0:
+            if tiles % (EVAL_EVERY * len(streams)) == 0:
                 mx.eval(scores)
         else:
             scores.append(_plain_scores(qb, piece, cache))
@@ -186,15 +207,16 @@ def _group(qb: _Query, group: list, cache, mask) -> _State:
     m = mx.max(s, axis=-1, keepdims=True)
     p = mx.exp(s - m)
     st = _State(m, mx.sum(p, axis=-1, keepdims=True), None, None)
-    off, tiles = 0, 0
+    off, tiles, streams = 0, 0, _streams()
     for piece in group:
         part = p[..., off : off + piece.valid]
         off += piece.valid
         if isinstance(piece, Tile):
-            pv = _tile_values(part, piece, cache, qb.planes is not None)
+            with mx.stream(streams[tiles % len(streams)]):
+                pv = _tile_values(part, piece, cache, qb.planes is not None)
             st.acc_rot = pv if st.acc_rot is None else st.acc_rot + pv
             tiles += 1
-            if tiles % EVAL_EVERY == 0:
+            if tiles % (EVAL_EVERY * len(streams)) == 0:
                 mx.eval(st.acc_rot)
         else:
             v = piece.v.astype(mx.float32)

@@ -66,11 +66,13 @@ def geometry_from_config(config: dict) -> AttentionGeometry:
 
 def bytes_per_token(geom: AttentionGeometry, setting: KVQuantConfig | None) -> float:
     """Bytes one more token adds to the cache: bf16 when setting is None, else codes + one fp16 scale per vector."""
+    return geom.full_layers * geom.kv_heads * _head_token_bytes(geom, setting)
+
+
+def _head_token_bytes(geom: AttentionGeometry, setting: KVQuantConfig | None) -> float:
     if setting is None:
-        per_head = 2 * (geom.head_dim + geom.v_head_dim)
-    else:
-        per_head = geom.head_dim * setting.key_bits / 8 + geom.v_head_dim * setting.value_bits / 8 + 4
-    return geom.full_layers * geom.kv_heads * per_head
+        return 2 * (geom.head_dim + geom.v_head_dim)
+    return geom.head_dim * setting.key_bits / 8 + geom.v_head_dim * setting.value_bits / 8 + 4
 
 
 def plain_tokens(setting: KVQuantConfig | None) -> int:
@@ -81,11 +83,14 @@ def plain_tokens(setting: KVQuantConfig | None) -> int:
 
 def fixed_bytes(geom: AttentionGeometry, setting: KVQuantConfig | None = None) -> int:
     """Bytes that do not grow with the context: sliding-window layers (bf16) cost at most their window; each
-    compressed layer keeps up to ``plain_tokens`` tokens in 16 bits (counted here in full, on top of their codes,
-    so the estimate is an upper bound)."""
+    compressed layer keeps up to ``plain_tokens`` tokens in 16 bits and reserves the unfilled rest of its last block
+    of codes (up to ``tile`` tokens; kvcache.blocks), both counted here in full, so the estimate is an upper bound."""
     per_head_token = 2 * (geom.head_dim + geom.v_head_dim)
     sliding = geom.sliding_layers * geom.kv_heads * geom.sliding_window * per_head_token
-    return sliding + geom.full_layers * geom.kv_heads * plain_tokens(setting) * per_head_token
+    if setting is None:
+        return sliding
+    per_layer = plain_tokens(setting) * per_head_token + setting.tile * _head_token_bytes(geom, setting)
+    return int(sliding + geom.full_layers * geom.kv_heads * per_layer)
 
 
 def max_context(geom: AttentionGeometry, budget_bytes: int, setting: KVQuantConfig | None) -> int:

@@ -104,8 +104,17 @@ class CompressedKVCache:
 
     @property
     def nbytes(self) -> int:
+        """Bytes of what the cache holds (compressed tokens as stored)."""
+        return self._plain_nbytes() + self.blocks.nbytes
+
+    @property
+    def reserved_nbytes(self) -> int:
+        """Bytes the cache has allocated: ``nbytes`` plus the unfilled rest of the last block of codes."""
+        return self._plain_nbytes() + self.blocks.reserved_bytes
+
+    def _plain_nbytes(self) -> int:
         arrays = [self.sink_k, self.sink_v, self.recent_k, self.recent_v, self.k_mean, self.v_mean, self.k_weight]
-        return sum(a.nbytes for a in arrays if a is not None) + self.blocks.nbytes
+        return sum(a.nbytes for a in arrays if a is not None)
 
     @property
     def segments(self) -> list[Segment]:

@@ -34,6 +34,8 @@ bits/element is measured from the caches' own stored arrays (at the end of the p
 size = 16 / bits (ratio to a bf16 cache). Speed columns: decode time per token and prefill speed as ratios to the
 float32 cache's and to the bfloat16 cache's. --decode-context N also measures decode at N tokens of context for the
 float32, bfloat16 and default Hearth caches (stress mode; scripts/kv_long_decode.py). Speed: LD_PRELOAD=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
+MLX's buffer cache is set as the app's engine sets it (models/mlx_memory.py: 512 MB on the CPU backend);
+--mlx-default-cache keeps MLX's own default (32 MB on the CPU) instead.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ from mlx_vlm.turboquant import TurboQuantKVCache  # noqa: E402
 import kv_long_decode  # noqa: E402
 from kvcache import CompressedKVCache, KVQuantConfig  # noqa: E402
 from kvcache import patch as kv_patch  # noqa: E402
+from models.mlx_memory import tune_allocator  # noqa: E402
 
 TEXT_FILES = ("json/decoder.py", "asyncio/locks.py", "email/message.py", "textwrap.py", "string.py",
               "heapq.py", "bisect.py", "fractions.py", "shlex.py", "queue.py", "pprint.py", "difflib.py",
@@ -311,7 +314,11 @@ def main(argv: list[str] | None = None) -> int:
                     "Hearth's default always run)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--decode-context", type=int, default=0, help="also time decode at this many tokens of context")
+    ap.add_argument("--mlx-default-cache", action="store_true", help="keep MLX's default buffer cache limit instead "
+                    "of the one the app's engine sets")
     args = ap.parse_args(argv)
+    limit = None if args.mlx_default_cache else tune_allocator()
+    log(f"MLX buffer cache limit: {'MLX default' if limit is None else f'{limit >> 20} MB (as the app sets it)'}")
     from mlx_lm import load
 
     model, tokenizer = load(str(args.model))
@@ -320,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     ms = methods(not args.no_variants)
     if args.only:
         ms = ms[:3] + [m for m in ms[3:] if any(word in m.name for word in args.only)]
-    res = {"model": str(args.model), "tokens": args.tokens, "chunk": args.chunk, "seeds": args.seeds, "modes": {}}
+    res = {"model": str(args.model), "tokens": args.tokens, "chunk": args.chunk, "seeds": args.seeds,
+           "mlx_cache_limit": limit, "modes": {}}
     for mode in args.modes:  # each mode's table and the JSON so far as soon as the mode is done
         res["modes"][mode] = run_mode(model, ids, ms, mode, args.seeds, args.chunk, args.tail)
         print_table(mode, res["modes"][mode])

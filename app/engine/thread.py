@@ -36,6 +36,7 @@ from app.engine.jobs import CHAT_ROLES, GenerationJob, ModelSlots, load_into, ru
 from app.engine.live_cache import LiveCache
 from app.engine.snapshots import load_live, save_live
 from models.base import ChatModel, ModelError, Role
+from models.mlx_memory import tune_allocator
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,10 @@ class Engine:
 
     # ----------------------------------------------------------------------------------------- engine thread
     def _run(self) -> None:
+        try:
+            tune_allocator()
+        except Exception:  # noqa: BLE001 - a default allocator is slower, not wrong
+            log.warning("could not set MLX's buffer cache limit", exc_info=True)
         while self._running:
             request = self._next_request(block=self._job is None)
             if request is not None:

@@ -180,3 +180,24 @@ def test_stop_drops_a_running_generation_and_reports_clean(rig):
     stopper.join(10)
     assert stopper.clean is True and not engine.thread.is_alive()
     assert chat.steps <= 3 and chat.closed
+
+
+def test_the_engine_gives_mlx_a_cpu_buffer_cache_for_attention_scratch():
+    """MLX's CPU cache limit is 32 MB by default: long-context decoding then gets fresh pages every step. The engine
+    raises it when it starts (on a GPU MLX's default is already the memory limit, and is left alone)."""
+    import mlx.core as mx
+
+    from models.mlx_memory import CPU_CACHE_LIMIT, tune_allocator
+
+    before = mx.set_cache_limit(32 << 20)
+    try:
+        engine = Engine(Events().put, loader=fake_loader({})).start()
+        engine.stop()
+        now = mx.set_cache_limit(32 << 20)
+        if mx.default_device() == mx.cpu:
+            assert now == min(CPU_CACHE_LIMIT, mx.get_memory_limit() // 8) > 32 << 20
+            assert tune_allocator() == now
+        else:
+            assert now == 32 << 20 and tune_allocator() is None
+    finally:
+        mx.set_cache_limit(before)

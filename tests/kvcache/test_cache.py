@@ -1,6 +1,7 @@
 """CompressedKVCache: attention fast path vs dequantized cache, protocol, trim, state, errors."""
 
 import mlx.core as mx
+import numpy as np
 import pytest
 
 from kvcache import CompressedKVCache, KVCacheError, KVQuantConfig, compressed_attention
@@ -193,3 +194,28 @@ def test_append_segment_checks_shapes():
     assert a.offset == 200 + b.segments[0].length
     with pytest.raises(KVCacheError, match="does not match"):
         a.append_segment(b.segments[0].slice(0, 10).__class__(*(x[:, :1] for x in b.segments[0].arrays())))
+
+
+def test_tiles_alternate_between_cpu_streams_with_the_one_stream_result(monkeypatch):
+    """On the CPU, compressed tiles are decoded on two streams side by side (one per core), from whichever thread
+    owns the cache (the engine's): the result is exactly the one-stream result."""
+    import threading
+
+    import kvcache.attention as att
+
+    def attend(streams: int) -> tuple[int, np.ndarray]:
+        monkeypatch.setattr(att, "CPU_STREAMS", streams)
+        cache = CompressedKVCache(KVQuantConfig(sink_tokens=0, tile=64))
+        _fill(cache, [700])
+        q = mx.random.normal((1, 6, 1, 64))
+        out = compressed_attention(q, cache, 0.125)
+        assert mx.allclose(out, _reference(q, cache, None), atol=2e-5)
+        return len(att._streams()), np.array(out)
+
+    found: dict[str, tuple[int, np.ndarray]] = {}
+    worker = threading.Thread(target=lambda: found.update(two=attend(2)))
+    worker.start()
+    worker.join()
+    used, one = attend(1)
+    assert used == 1 and found["two"][0] == (2 if mx.default_device() == mx.cpu else 1)
+    assert np.array_equal(found["two"][1], one)
